@@ -1,0 +1,160 @@
+"""The `portfolio` command: parses arguments, calls one function per command, prints, maps errors to exits.
+
+Exit status: 0 success, 1 content errors (each printed as `path:line: message`), 2 wrong usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from . import __version__
+from .errors import BuildFailed, ContentError, GeneratorError, UsageError
+
+EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+
+
+def _display_path(project: Path, path: str) -> str:
+    full = Path(path) if os.path.isabs(path) else project / path
+    try:
+        relative = os.path.relpath(full)
+    except ValueError:  # another drive on Windows
+        return str(full)
+    return relative if not relative.startswith("../../..") else str(full)
+
+
+def _format_error(project: Path, error: ContentError) -> str:
+    location = error.location
+    parts = [_display_path(project, location.path)]
+    if location.line:
+        parts.append(str(location.line))
+    return f"{':'.join(parts)}: {error.message}"
+
+
+def _source(args: argparse.Namespace) -> Path:
+    return Path(args.source).expanduser()
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from .build import build
+
+    project = _source(args)
+    output = Path(args.output).expanduser() if args.output else None
+    result = build(project, output, base_url=args.base_url, clean=args.clean)
+    print(f"Built {result.pages} pages ({result.rendered} rendered, {result.written} files written, "
+          f"{result.removed} removed) in {result.seconds * 1000:.0f} ms -> {os.path.relpath(result.output)}")
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .build import check
+
+    pages = check(_source(args))
+    print(f"Content is valid: {pages} pages would be built.")
+    return EXIT_OK
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from .importers.starter import write_starter_project
+
+    target = Path(args.directory).expanduser()
+    written = write_starter_project(target, title=args.title)
+    for path in written:
+        print(f"created {os.path.relpath(path)}")
+    print(f"New site project in {target}. Next: portfolio build --source {target}")
+    return EXIT_OK
+
+
+def cmd_import_profile(args: argparse.Namespace) -> int:
+    from .importers.profile import import_profiles
+
+    project = _source(args)
+    report = import_profiles(project, [Path(f) for f in args.files], dry_run=args.dry_run)
+    for line in report.lines():
+        print(line)
+    return EXIT_OK
+
+
+def _add_source(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--source", metavar="DIR", default=".",
+                        help="the site project: a folder with content/ (and optionally templates/); default: .")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="portfolio",
+        description="Build a research group's website (authors, papers, metrics) from content files.",
+        epilog="Exit status: 0 success, 1 content errors (printed as path:line: message), 2 wrong usage.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    build = commands.add_parser("build", help="build the site into an output folder",
+                                description="Build the site. Only changed files are written; the previous site "
+                                            "stays in place until the new one is complete, and a build with "
+                                            "content errors changes nothing.")
+    _add_source(build)
+    build.add_argument("--output", metavar="DIR", help="output folder (default: <source>/site)")
+    build.add_argument("--base-url", metavar="URL",
+                       help="public address of the site, overriding base_url in content/site.yaml "
+                            "(e.g. https://user.github.io/repo/)")
+    build.add_argument("--clean", action="store_true", help="re-render every page, ignoring the previous build")
+    build.set_defaults(handler=cmd_build)
+
+    check = commands.add_parser("check", help="validate content and templates without writing anything",
+                                description="Read all content and render every page in memory; report every "
+                                            "problem as path:line: message. Writes nothing.")
+    _add_source(check)
+    check.set_defaults(handler=cmd_check)
+
+    init = commands.add_parser("init", help="create a new minimal site project",
+                               description="Create a new site project in DIR (which must be empty or missing) "
+                                           "with a site.yaml, one author and one paper.")
+    init.add_argument("directory", metavar="DIR", help="folder for the new project")
+    init.add_argument("--title", default="My Research Group", help="site title (default: %(default)s)")
+    init.set_defaults(handler=cmd_init)
+
+    importer = commands.add_parser("import", help="import publications from other formats",
+                                   description="Import publications into content/. Papers already present are "
+                                               "merged, not duplicated; importing the same file twice changes "
+                                               "nothing.")
+    formats = importer.add_subparsers(dest="format", metavar="FORMAT", required=True)
+    profile = formats.add_parser("profile", help="author profile pages saved as text",
+                                 description="Import author profiles saved as plain text (name, category, "
+                                             "metrics, then the papers). Writes content/authors/<slug>.yaml "
+                                             "and content/papers/<slug>.md.")
+    _add_source(profile)
+    profile.add_argument("files", metavar="FILE", nargs="+", help="profile text files (UTF-8, LF or CRLF)")
+    profile.add_argument("--dry-run", action="store_true", help="show what would change; write nothing")
+    profile.set_defaults(handler=cmd_import_profile)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    project = _source(args) if hasattr(args, "source") else Path(".")
+    try:
+        return handler(args)
+    except BuildFailed as failure:
+        for error in failure.errors:
+            print(_format_error(project, error), file=sys.stderr)
+        count = len(failure.errors)
+        print(f"{count} problem{'s' if count != 1 else ''} found; nothing was written.", file=sys.stderr)
+        return EXIT_CONTENT
+    except ContentError as error:
+        print(_format_error(project, error), file=sys.stderr)
+        return EXIT_CONTENT
+    except UsageError as error:
+        print(f"portfolio: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except GeneratorError as error:
+        print(f"portfolio: error: {error}", file=sys.stderr)
+        return EXIT_CONTENT
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

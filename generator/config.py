@@ -1,0 +1,72 @@
+"""The site's own settings, from `content/site.yaml`."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from .errors import ContentError
+from .model import Link, Reference, SiteConfig
+from .readers.fields import Fields
+from .readers.yamldoc import normalize_text, parse_yaml
+
+_LANGUAGE_TAG = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
+_HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+def normalize_base_url(url: str) -> str | None:
+    """`https://user.github.io/repo` -> `https://user.github.io/repo/`; a bare path like `/` is kept.
+
+    None when the value is neither an http(s) URL nor an absolute path.
+    """
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme in ("http", "https") and parts.netloc and not parts.query and not parts.fragment:
+        return url if url.endswith("/") else url + "/"
+    if not parts.scheme and not parts.netloc and url.startswith("/") and not parts.query and ".." not in url:
+        return url if url.endswith("/") else url + "/"
+    return None
+
+
+def parse_site_config(text: str, src_path: str, errors: list[ContentError]) -> SiteConfig:
+    doc = parse_yaml(normalize_text(text), src_path)
+    fields = Fields(doc, errors)
+    title = fields.text("title", required=True) or "Research Portfolio"
+    description = fields.text("description") or ""
+    base_url = "/"
+    raw_base = fields.text("base_url")
+    if raw_base is not None:
+        normalized = normalize_base_url(raw_base)
+        if normalized is None:
+            fields.error("base_url", f"base_url {raw_base!r} must be a full URL such as "
+                                     "'https://user.github.io/repo/' (or a path such as '/')")
+        else:
+            base_url = normalized
+    language = fields.text("language") or "en"
+    if not _LANGUAGE_TAG.match(language):
+        fields.error("language", f"language {language!r} must be a language tag such as 'en' or 'ja'")
+        language = "en"
+    owners: list[Reference] = []
+    for index, value in fields.text_list("owners"):
+        owner = fields.item_text("owners", index, value)
+        if owner:
+            owners.append(Reference(owner, doc.line("owners", index)))
+    links: list[Link] = []
+    for index, _ in fields.text_list("links"):
+        link_fields = fields.item_fields("links", index)
+        label = link_fields.text("title", required=True)
+        url = link_fields.url("url", required=True)
+        link_fields.finish()
+        if label and url:
+            links.append(Link(label, url))
+    cname = fields.text("cname")
+    if cname is not None and not _HOSTNAME.match(cname.lower()):
+        fields.error("cname", f"cname {cname!r} must be a bare host name such as 'www.example.org'")
+        cname = None
+    latest = fields.number("latest_papers", integer=True, minimum=0)
+    fields.finish()
+    return SiteConfig(
+        title=title, description=description, base_url=base_url, language=language, owners=tuple(owners),
+        links=tuple(links), cname=cname.lower() if cname else None,
+        latest_papers=10 if latest is None else latest,
+    )

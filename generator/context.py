@@ -1,0 +1,281 @@
+"""One function per page kind builds what its template shows; beside it, the facts that context is made of.
+
+The facts (`*_inputs`) are what incremental builds fingerprint: a page is re-rendered exactly when one of
+its facts changed, so each context function and its inputs function must read the same things.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from markupsafe import Markup
+
+from . import urls
+from .citations import paper_bibtex
+from .model import Author, Paper, Site
+from .plan import CATEGORY_PAGE_SIZE, PageSpec, category_page_count
+from .taxonomy import Category
+from .urls import Urls
+
+Context = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Theme:
+    """What every page shows of the site itself, besides its own content."""
+
+    urls: Urls
+    asset_versions: dict[str, str]  # static file name -> short digest, for cache-busting links
+
+    def asset(self, name: str) -> str:
+        version = self.asset_versions.get(name)
+        return self.urls.link(urls.static_path(name)) + (f"?v={version}" if version else "")
+
+
+def format_number(value: float | None) -> str | None:
+    """Metrics as people write them: 1,355 citations, a 31.3 score."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return f"{value:,}" if isinstance(value, int) else f"{value:,}".rstrip("0").rstrip(".")
+
+
+def _category_view(category: Category, theme: Theme) -> dict[str, str]:
+    return {"code": category.code, "short": category.short, "name": category.name,
+            "url": theme.urls.link(urls.category_path(category))}
+
+
+def _author_link(site: Site, slug: str | None, theme: Theme) -> str | None:
+    return theme.urls.link(urls.author_path(slug)) if slug and slug in site.authors else None
+
+
+def paper_item(site: Site, paper: Paper, theme: Theme) -> dict[str, Any]:
+    """A paper as lists show it (author pages, category pages, the home page)."""
+    return {
+        "slug": paper.slug,
+        "url": theme.urls.link(urls.paper_path(paper.slug)),
+        "title_html": Markup(paper.title_html),
+        "title_text": paper.title_text,
+        "authors": [{"name": a.name, "url": _author_link(site, a.slug, theme)} for a in paper.authors],
+        "et_al": paper.et_al,
+        "hidden_authors": [{"name": site.authors[slug].name, "url": _author_link(site, slug, theme)}
+                           for slug in paper.hidden_authors],
+        "date": paper.date.display(),
+        "date_iso": paper.date.iso(),
+        "year": paper.date.year,
+        "category": _category_view(paper.category, theme),
+        "score": format_number(paper.score),
+        "citations": format_number(paper.citations),
+        "code_url": paper.code_url,
+        "has_code": paper.has_code,
+        "abstract_html": Markup(paper.abstract_html),
+    }
+
+
+def _paper_item_inputs(site: Site, paper: Paper) -> Iterable[str]:
+    yield f"paper {paper.slug} {paper.digest} {[a.slug for a in paper.authors]} {paper.listed_by}"
+    for slug in paper.hidden_authors:
+        yield f"name {slug} {site.authors[slug].name}"
+
+
+def _author_card(site: Site, author: Author, theme: Theme) -> dict[str, Any]:
+    metrics = author.metrics
+    return {
+        "slug": author.slug,
+        "name": author.name,
+        "url": theme.urls.link(urls.author_path(author.slug)),
+        "affiliation": author.affiliation,
+        "category": _category_view(author.category, theme) if author.category else None,
+        "metrics": [(label, value) for label, value in (
+            ("h-index", format_number(metrics.h_index)),
+            ("papers", format_number(len(author.papers))),
+            ("citations", format_number(metrics.citations)),
+            ("novelty", f"{format_number(metrics.novelty)}%" if metrics.novelty is not None else None),
+            ("AI score", format_number(metrics.ai_score)),
+            ("i10-index", format_number(metrics.i10_index)),
+        ) if value is not None],
+        "links": author.links,
+    }
+
+
+def _author_card_inputs(author: Author) -> str:
+    return f"author {author.slug} {author.digest} {len(author.papers)}"
+
+
+def _page(title: str, description: str, spec: PageSpec, theme: Theme, site: Site) -> dict[str, Any]:
+    return {"title": title, "description": description or site.config.description, "path": spec.path,
+            "section": spec.path.split("/")[0], "kind": spec.kind,
+            "canonical": theme.urls.absolute(spec.path) if spec.kind != "not_found" else None}
+
+
+# --- contexts and their inputs, one pair per page kind ------------------------------------------------------
+
+def index_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
+    latest = list(site.papers.values())[: site.config.latest_papers]
+    return {
+        "page": _page(site.config.title, site.config.description, spec, theme, site),
+        "authors": [_author_card(site, author, theme) for author in site.authors.values()],
+        "latest": [paper_item(site, paper, theme) for paper in latest],
+        "paper_count": len(site.papers),
+        "categories_url": theme.urls.link("categories/"),
+    }
+
+
+def index_inputs(site: Site, spec: PageSpec) -> Iterable[str]:
+    yield f"papers {len(site.papers)}"
+    for author in site.authors.values():
+        yield _author_card_inputs(author)
+    for paper in list(site.papers.values())[: site.config.latest_papers]:
+        yield from _paper_item_inputs(site, paper)
+
+
+def author_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
+    author = site.authors[spec.key]
+    description = f"{author.name}: {len(author.papers)} papers"
+    if author.category:
+        description += f" in {author.category.name} and related fields"
+    return {
+        "page": _page(author.name, description, spec, theme, site),
+        "author": _author_card(site, author, theme),
+        "bio_html": Markup(author.bio_html),
+        "papers": [paper_item(site, site.papers[slug], theme) for slug in author.papers],
+    }
+
+
+def author_inputs(site: Site, spec: PageSpec) -> Iterable[str]:
+    author = site.authors[spec.key]
+    yield _author_card_inputs(author)
+    for slug in author.papers:
+        yield from _paper_item_inputs(site, site.papers[slug])
+
+
+def paper_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
+    paper = site.papers[spec.key]
+    item = paper_item(site, paper, theme)
+    links = []
+    if paper.code_url:
+        links.append(("Code", paper.code_url))
+    if paper.arxiv:
+        links.append(("arXiv", f"https://arxiv.org/abs/{paper.arxiv}"))
+    if paper.pdf or paper.arxiv:
+        links.append(("PDF", paper.pdf or f"https://arxiv.org/pdf/{paper.arxiv}"))
+    if paper.doi:
+        links.append(("DOI", f"https://doi.org/{paper.doi}"))
+    if paper.url:
+        links.append(("Publisher", paper.url))
+    names = ", ".join(a.name for a in paper.authors) + (" et al." if paper.et_al else "")
+    return {
+        "page": _page(paper.title_text, f"{names} ({paper.date.year}). {paper.category.name}.", spec, theme, site),
+        "paper": item,
+        "venue": paper.venue,
+        "arxiv": paper.arxiv,
+        "doi": paper.doi,
+        "links": links,
+        "bibtex": paper_bibtex(paper, theme.urls.absolute(spec.path)),
+    }
+
+
+def paper_inputs(site: Site, spec: PageSpec) -> Iterable[str]:
+    yield from _paper_item_inputs(site, site.papers[spec.key])
+
+
+def _category_group(site: Site, code: str) -> tuple[Category, tuple[str, ...]]:
+    for group in site.categories:
+        if group.category.code == code:
+            return group.category, group.papers
+    raise KeyError(code)
+
+
+def category_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
+    category, slugs = _category_group(site, spec.key)
+    pages = category_page_count(len(slugs))
+    start = (spec.page - 1) * CATEGORY_PAGE_SIZE
+    title = f"{category.name} ({category.code})" + (f", page {spec.page}" if spec.page > 1 else "")
+    return {
+        "page": _page(title, f"{len(slugs)} papers in {category.name} ({category.code}).", spec, theme, site),
+        "category": _category_view(category, theme),
+        "total": len(slugs),
+        "papers": [paper_item(site, site.papers[slug], theme) for slug in slugs[start:start + CATEGORY_PAGE_SIZE]],
+        "pagination": {
+            "current": spec.page,
+            "pages": [(n, theme.urls.link(urls.category_path(category, n))) for n in range(1, pages + 1)],
+        } if pages > 1 else None,
+    }
+
+
+def category_inputs(site: Site, spec: PageSpec) -> Iterable[str]:
+    _, slugs = _category_group(site, spec.key)
+    yield f"total {len(slugs)}"
+    start = (spec.page - 1) * CATEGORY_PAGE_SIZE
+    for slug in slugs[start:start + CATEGORY_PAGE_SIZE]:
+        yield from _paper_item_inputs(site, site.papers[slug])
+
+
+def categories_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
+    return {
+        "page": _page("Categories", "Papers by arXiv category.", spec, theme, site),
+        "categories": [{**_category_view(group.category, theme), "count": len(group.papers)}
+                       for group in site.categories],
+    }
+
+
+def categories_inputs(site: Site, spec: PageSpec) -> Iterable[str]:
+    for group in site.categories:
+        yield f"{group.category.code} {len(group.papers)}"
+
+
+def authors_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
+    return {
+        "page": _page("Authors", f"The {len(site.authors)} authors of {site.config.title}.", spec, theme, site),
+        "authors": [_author_card(site, author, theme) for author in site.authors.values()],
+    }
+
+
+def authors_inputs(site: Site, spec: PageSpec) -> Iterable[str]:
+    for author in site.authors.values():
+        yield _author_card_inputs(author)
+
+
+def not_found_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
+    return {"page": _page("Page not found", "This page does not exist.", spec, theme, site)}
+
+
+def no_inputs(site: Site, spec: PageSpec) -> Iterable[str]:
+    return ()
+
+
+PAGE_KINDS: dict[str, tuple[Callable[[Site, PageSpec, Theme], Context], Callable[[Site, PageSpec], Iterable[str]]]] = {
+    "index": (index_context, index_inputs),
+    "author": (author_context, author_inputs),
+    "paper": (paper_context, paper_inputs),
+    "category": (category_context, category_inputs),
+    "categories": (categories_context, categories_inputs),
+    "authors": (authors_context, authors_inputs),
+    "not_found": (not_found_context, no_inputs),
+}
+
+
+def site_context(site: Site, theme: Theme) -> Context:
+    """What the shared layout shows on every page (its facts are the site config and the assets)."""
+    config = site.config
+    return {
+        "title": config.title,
+        "description": config.description,
+        "language": config.language,
+        "home_url": theme.urls.link(urls.index_path()),
+        "nav": [("Authors", theme.urls.link("authors/"), "authors"),
+                ("Categories", theme.urls.link("categories/"), "categories")],
+        "links": config.links,
+        "owners": [site.authors[r.slug].name for r in config.owners if r.slug in site.authors],
+        "asset": theme.asset,
+    }
+
+
+def site_inputs(site: Site) -> Iterable[str]:
+    yield repr(site.config)
+    for reference in site.config.owners:
+        author = site.authors.get(reference.slug)
+        yield f"owner {reference.slug} {author.name if author else ''}"

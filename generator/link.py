@@ -1,0 +1,121 @@
+"""Records -> Site: resolve who wrote what, check that every reference points somewhere, order everything."""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+from collections import defaultdict
+from collections.abc import Iterable
+
+from .errors import ContentError
+from .model import Author, CategoryPapers, Paper, PaperAuthor, Site, SiteConfig
+from .slugs import normalize_name
+
+
+def _did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(candidates), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _unique_by_slug(items: list, kind: str, errors: list[ContentError]) -> dict:  # type: ignore[type-arg]
+    """Slugs must be unique, also ignoring case: `Foo` and `foo` are one file on macOS and Windows."""
+    by_slug: dict = {}  # type: ignore[type-arg]
+    first_by_folded: dict[str, object] = {}
+    for item in sorted(items, key=lambda i: i.src_path):
+        folded = item.slug.lower()
+        other = first_by_folded.get(folded)
+        if other is not None:
+            errors.append(ContentError(item.src_path, item.line,
+                                       f"duplicate {kind} slug '{item.slug}': {other.src_path} "  # type: ignore[attr-defined]
+                                       "already uses it; give one of them another slug"))
+            continue
+        first_by_folded[folded] = item
+        by_slug[item.slug] = item
+    return by_slug
+
+
+def _name_index(authors: dict[str, Author], errors: list[ContentError]) -> dict[str, str]:
+    """Normalized name, alias or slug -> author slug; one name may not mean two people."""
+    index: dict[str, str] = {}
+    for author in authors.values():
+        for name in (author.name, author.slug, *author.aliases):
+            key = normalize_name(name)
+            owner = index.get(key)
+            if owner is not None and owner != author.slug:
+                errors.append(ContentError(author.src_path, author.line,
+                                           f"name or alias '{name}' also belongs to author '{owner}'; "
+                                           "an alias must name one person only"))
+            elif key:
+                index[key] = author.slug
+    return index
+
+
+def build_site(config: SiteConfig, config_path: str, author_records: list[Author], paper_records: list[Paper],
+               errors: list[ContentError], unreadable: set[str] = frozenset()) -> Site:  # type: ignore[assignment]
+    """`unreadable`: slugs of files that could not be read at all; references to them are already explained."""
+    authors = _unique_by_slug(author_records, "author", errors)
+    papers = _unique_by_slug(paper_records, "paper", errors)
+    names = _name_index(authors, errors)
+
+    linked_papers: dict[str, Paper] = {}
+    for paper in papers.values():
+        resolved = []
+        for author in paper.authors:
+            if author.slug is not None:
+                if author.slug not in authors and author.slug not in unreadable:
+                    errors.append(ContentError(paper.src_path, author.line, f"unknown author '{author.slug}'"
+                                                                           f"{_did_you_mean(author.slug, authors)}"))
+                resolved.append(author)
+            else:
+                resolved.append(PaperAuthor(author.name, names.get(normalize_name(author.name)), author.line))
+        linked_papers[paper.slug] = dataclasses.replace(paper, authors=tuple(resolved))
+
+    listed_by: dict[str, list[str]] = defaultdict(list)
+    for author in authors.values():
+        seen: set[str] = set()
+        for reference in author.listed_papers:
+            if reference.slug not in linked_papers:
+                if reference.slug in unreadable:
+                    continue
+                errors.append(ContentError(author.src_path, reference.line,
+                                           f"unknown paper '{reference.slug}' (no content/papers/{reference.slug}.md)"
+                                           f"{_did_you_mean(reference.slug, linked_papers)}"))
+            elif reference.slug in seen:
+                errors.append(ContentError(author.src_path, reference.line,
+                                           f"paper '{reference.slug}' is listed twice; remove one"))
+            else:
+                seen.add(reference.slug)
+                listed_by[reference.slug].append(author.slug)
+
+    for reference in config.owners:
+        if reference.slug not in authors and reference.slug not in unreadable:
+            errors.append(ContentError(config_path, reference.line, f"unknown owner '{reference.slug}': owners "
+                                       f"are author slugs{_did_you_mean(reference.slug, authors)}"))
+
+    newest_first = sorted(linked_papers.values(), key=lambda p: (p.date, p.title_text.lower(), p.slug), reverse=True)
+    final_papers = {
+        paper.slug: dataclasses.replace(paper, listed_by=tuple(listed_by.get(paper.slug, ())))
+        for paper in newest_first
+    }
+    named_in: dict[str, list[str]] = defaultdict(list)
+    for paper in final_papers.values():
+        for author in paper.authors:
+            if author.slug and author.slug not in paper.listed_by:
+                named_in[author.slug].append(paper.slug)
+
+    owner_order = {reference.slug: index for index, reference in enumerate(config.owners)}
+    ordered_authors = sorted(authors.values(),
+                             key=lambda a: (owner_order.get(a.slug, len(owner_order)), a.name.lower(), a.slug))
+    final_authors = {}
+    for author in ordered_authors:
+        listed = tuple(dict.fromkeys(r.slug for r in author.listed_papers if r.slug in final_papers))
+        extra = tuple(slug for slug in dict.fromkeys(named_in.get(author.slug, ())) if slug not in listed)
+        final_authors[author.slug] = dataclasses.replace(author, papers=listed + extra)
+
+    by_category: dict[str, list[str]] = defaultdict(list)
+    categories = {}
+    for paper in final_papers.values():
+        by_category[paper.category.code].append(paper.slug)
+        categories[paper.category.code] = paper.category
+    category_pages = tuple(CategoryPapers(categories[code], tuple(slugs)) for code, slugs in sorted(by_category.items()))
+    return Site(config=config, authors=final_authors, papers=final_papers, categories=category_pages)

@@ -1,0 +1,310 @@
+"""Content text to safe HTML: Markdown for bodies, LaTeX math to MathML and LaTeX text macros to HTML.
+
+Everything is rendered at build time so pages need no JavaScript; all text from content is escaped, raw
+HTML in Markdown shows as text, and links may only use web and mail schemes.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as etree
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from html import escape
+
+import markdown
+from latex2mathml.converter import convert as latex_to_mathml
+from markdown.inlinepatterns import InlineProcessor
+from markdown.treeprocessors import Treeprocessor
+
+SAFE_URL_SCHEMES = ("http", "https", "mailto")
+
+# Text macros whose argument is prose: LaTeX authors often wrap them in $...$ just to get the style.
+_TEXT_MACROS = {
+    "textit": "em", "emph": "em", "textsl": "em", "mathit": "em",
+    "textbf": "strong", "mathbf": "strong",
+    "texttt": "code", "mathtt": "code",
+    "text": "span", "textrm": "span", "textsf": "span", "textnormal": "span", "mathrm": "span",
+    "textsc": "span", "underline": "u",
+}
+_ESCAPED_SYMBOLS = {"\\%": "%", "\\&": "&", "\\_": "_", "\\#": "#", "\\$": "$", "\\{": "{", "\\}": "}"}
+_PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
+_PRIVATE_MARKS = re.compile("[\ue000\ue001]")
+_CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_URL_SCHEME = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9+.\-]*):")
+_TEXT_MACRO = re.compile(r"\\(" + "|".join(sorted(_TEXT_MACROS, key=len, reverse=True)) + r")\s*\{")
+BARE_URL = re.compile(r"https?://[^\s<>\"'`]+[^\s<>\"'`.,;:!?)\]}]")
+
+
+class MarkupError(ValueError):
+    """Math or LaTeX that cannot be rendered; `offset` is the character position in the source text."""
+
+    def __init__(self, message: str, offset: int) -> None:
+        super().__init__(message)
+        self.offset = offset
+
+
+@dataclass(frozen=True, slots=True)
+class _Span:
+    """A piece of LaTeX in prose: math (`macro` empty) or a text macro such as `\\textit{...}`."""
+
+    start: int
+    end: int
+    inner: str
+    display: bool = False
+    macro: str = ""
+
+
+def is_safe_url(url: str) -> bool:
+    """True for relative URLs and web/mail links; false for `javascript:`, `data:` and the like."""
+    cleaned = _CONTROL_CHARACTERS.sub("", url).replace(" ", "")
+    match = _URL_SCHEME.match(cleaned)
+    return match is None or match.group(1).lower() in SAFE_URL_SCHEMES
+
+
+def _find_spans(text: str) -> list[_Span]:
+    """Math and text macros, left to right. `$x$` follows pandoc: no space inside, no digit after."""
+    spans: list[_Span] = []
+    index = 0
+    length = len(text)
+    while index < length:
+        char = text[index]
+        if char == "\\" and index + 1 < length:
+            macro = _TEXT_MACRO.match(text, index)
+            if macro:
+                end = _braced_argument(text, macro.end() - 1)
+                spans.append(_Span(index, end, text[macro.end():end - 1], macro=macro.group(1)))
+                index = end
+                continue
+            opener = text[index + 1]
+            if opener in "([":
+                closer = "\\)" if opener == "(" else "\\]"
+                end = text.find(closer, index + 2)
+                if end < 0:
+                    raise MarkupError(f"math opened with '\\{opener}' is never closed with '{closer}'", index)
+                spans.append(_Span(index, end + 2, text[index + 2:end], opener == "["))
+                index = end + 2
+                continue
+            index += 2
+            continue
+        if char == "$":
+            if text.startswith("$$", index):
+                end = text.find("$$", index + 2)
+                if end < 0:
+                    raise MarkupError("display math opened with '$$' is never closed", index)
+                spans.append(_Span(index, end + 2, text[index + 2:end], True))
+                index = end + 2
+                continue
+            closing = _closing_dollar(text, index)
+            if closing is not None:
+                spans.append(_Span(index, closing + 1, text[index + 1:closing]))
+                index = closing + 1
+                continue
+        index += 1
+    return spans
+
+
+def _closing_dollar(text: str, start: int) -> int | None:
+    if start + 1 >= len(text) or text[start + 1].isspace():
+        return None
+    index = start + 1
+    while index < len(text):
+        char = text[index]
+        if char == "\\":
+            index += 2
+            continue
+        if char == "\n" and text.startswith("\n", index + 1):
+            return None  # math never spans paragraphs
+        if char == "$":
+            if text[index - 1].isspace() or (index + 1 < len(text) and text[index + 1].isdigit()):
+                return None
+            return index
+        index += 1
+    return None
+
+
+def _braced_argument(text: str, open_index: int) -> int:
+    """Index just past the `}` that closes the `{` at `open_index`."""
+    depth = 0
+    index = open_index
+    while index < len(text):
+        char = text[index]
+        if char == "\\":
+            index += 2
+            continue
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth == 0:
+                return index + 1
+        index += 1
+    raise MarkupError("'{' is never closed with '}'", open_index)
+
+
+def _check_braces(latex: str, offset: int) -> None:
+    index = 0
+    while index < len(latex):
+        char = latex[index]
+        if char == "{":
+            try:
+                index = _braced_argument(latex, index)
+            except MarkupError:
+                raise MarkupError("unbalanced '{' in math", offset + index) from None
+            continue
+        if char == "}":
+            raise MarkupError("unbalanced '}' in math", offset + index)
+        index += 2 if char == "\\" else 1
+
+
+def _span_html(span: _Span, offset: int) -> str:
+    if span.macro:
+        tag = _TEXT_MACROS[span.macro]
+        css = ' class="small-caps"' if span.macro == "textsc" else ""
+        return f"<{tag}{css}>{render_inline(span.inner, offset + span.end - len(span.inner) - 1)}</{tag}>"
+    try:
+        html = _convert_math(span.inner, span.display)
+    except MarkupError as exc:
+        raise MarkupError(str(exc), offset + span.start + exc.offset) from None
+    return f'<span class="display-math">{html}</span>' if span.display else html
+
+
+@lru_cache(maxsize=4096)
+def _convert_math(latex: str, display: bool) -> str:
+    stripped = latex.strip()
+    whole_macro = _TEXT_MACRO.match(stripped)
+    if whole_macro and _braced_argument(stripped, whole_macro.end() - 1) == len(stripped):
+        return render_inline(stripped)
+    _check_braces(latex, 0)
+    try:
+        mathml = latex_to_mathml(stripped, display="block" if display else "inline")
+    except Exception as exc:  # noqa: BLE001 - latex2mathml raises many exception types for malformed input
+        raise MarkupError(f"cannot render math ${latex}$ ({exc.__class__.__name__})", 0) from None
+    unknown = re.search(r">(\\[a-zA-Z]+)<", mathml)
+    if unknown:
+        raise MarkupError(f"unknown LaTeX command {unknown.group(1)} in math ${latex}$", 0)
+    label = escape(stripped, quote=True)
+    return mathml.replace("<math ", f'<math alttext="{label}" ', 1)
+
+
+def _escape_text(text: str) -> str:
+    for latex, plain in _ESCAPED_SYMBOLS.items():
+        text = text.replace(latex, plain)
+    return escape(text, quote=False)
+
+
+def render_inline(text: str, offset: int = 0) -> str:
+    """One line of content text (a title, a name) as HTML: math, text macros, everything else escaped."""
+    text = _CONTROL_CHARACTERS.sub("", text)
+    parts: list[str] = []
+    index = 0
+    for span in _find_spans(text):
+        parts.append(_escape_text(text[index:span.start]))
+        parts.append(_span_html(span, offset))
+        index = span.end
+    parts.append(_escape_text(text[index:]))
+    return "".join(parts)
+
+
+def plain_text(text: str) -> str:
+    """Content text with LaTeX markup removed, for `<title>`, metadata and search."""
+    text = _CONTROL_CHARACTERS.sub("", text)
+    text = re.sub(r"\$\$|\\[()\[\]]", "", text)
+    text = re.sub(r"(?<!\\)\$", "", text)
+    text = re.sub(r"\\[a-zA-Z]+\s*\{([^{}]*)\}", r"\1", text)
+    for latex, plain in _ESCAPED_SYMBOLS.items():
+        text = text.replace(latex, plain)
+    return " ".join(text.split())
+
+
+# --- Markdown ---------------------------------------------------------------------------------------------
+
+_CODE = re.compile(r"(?ms)^(```|~~~).*?^\1[ \t]*$|`+[^`\n]*?`+")
+
+
+def _shield_latex(text: str) -> tuple[str, list[str]]:
+    """Swap math and LaTeX macros for placeholders Markdown leaves alone; code is not touched."""
+    fragments: list[str] = []
+
+    def stash(html: str) -> str:
+        fragments.append(html)
+        return f"\ue000{len(fragments) - 1}\ue001"
+
+    pieces: list[str] = []
+    index = 0
+    for code in _CODE.finditer(text):
+        pieces.append(_shield_prose(text[index:code.start()], index, stash))
+        pieces.append(code.group(0))
+        index = code.end()
+    pieces.append(_shield_prose(text[index:], index, stash))
+    return "".join(pieces), fragments
+
+
+def _shield_prose(text: str, offset: int, stash: Callable[[str], str]) -> str:
+    pieces: list[str] = []
+    index = 0
+    for span in _find_spans(text):
+        pieces.append(text[index:span.start])
+        pieces.append(stash(_span_html(span, offset)))
+        index = span.end
+    pieces.append(text[index:])
+    return "".join(pieces)
+
+
+class _BareUrlProcessor(InlineProcessor):
+    """Links plain `https://...` URLs, as readers expect from abstracts that name a repository."""
+
+    def handleMatch(self, m: re.Match[str], data: str) -> tuple[etree.Element, int, int]:
+        link = etree.Element("a")
+        link.set("href", m.group(0))
+        link.text = m.group(0)
+        return link, m.start(0), m.end(0)
+
+
+class _UrlSanitizer(Treeprocessor):
+    """Drops links and images whose URL scheme could run code."""
+
+    def run(self, root: etree.Element) -> None:
+        for element in root.iter():
+            for attribute in ("href", "src"):
+                value = element.get(attribute)
+                if value is not None and not is_safe_url(value):
+                    del element.attrib[attribute]
+
+
+def _new_markdown() -> markdown.Markdown:
+    md = markdown.Markdown(extensions=["tables", "footnotes", "sane_lists", "fenced_code"])
+    md.preprocessors.deregister("html_block")
+    md.inlinePatterns.deregister("html")
+    md.inlinePatterns.register(_BareUrlProcessor(BARE_URL.pattern, md), "bare_url", 110)
+    md.treeprocessors.register(_UrlSanitizer(md), "url_sanitizer", 0)
+    return md
+
+
+_markdown_instances: list[markdown.Markdown] = []
+
+# Text with none of these is one plain paragraph, rendered without the Markdown engine (same bytes, faster).
+_MARKDOWN_SYNTAX = re.compile(r"[\n*_`#>\[\]<&\\|$]|^\s*[-+]\s|^\d+[.)]\s|https?://|^\s|^=")
+
+
+def render_block(text: str) -> str:
+    """A Markdown body (abstract, bio) as HTML, with math rendered and raw HTML shown as text.
+
+    A MarkupError's offset counts characters of `text` as given.
+    """
+    cleaned = _PRIVATE_MARKS.sub("", _CONTROL_CHARACTERS.sub("", text))
+    stripped = cleaned.strip()
+    if not stripped:
+        return ""
+    if not _MARKDOWN_SYNTAX.search(stripped):
+        return f"<p>{stripped}</p>"
+    lead = len(cleaned) - len(cleaned.lstrip())
+    try:
+        shielded, fragments = _shield_latex(stripped)
+    except MarkupError as exc:
+        raise MarkupError(str(exc), exc.offset + lead) from None
+    if not _markdown_instances:
+        _markdown_instances.append(_new_markdown())
+    html = _markdown_instances[0].reset().convert(shielded)
+    return _PLACEHOLDER.sub(lambda m: fragments[int(m.group(1))], html)

@@ -1,0 +1,144 @@
+"""The site as immutable data: authors, papers, categories and the site's own settings. No I/O here."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from .taxonomy import Category
+
+MONTH_ABBREVIATIONS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class PaperDate:
+    """A publication date; month and day are 0 when the source only gives a year or a month."""
+
+    year: int
+    month: int = 0
+    day: int = 0
+
+    def iso(self) -> str:
+        if self.day:
+            return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
+        if self.month:
+            return f"{self.year:04d}-{self.month:02d}"
+        return f"{self.year:04d}"
+
+    def display(self) -> str:
+        """As profile pages show it: `Mar 6, 2025`, `Mar 2025` or `2025`."""
+        if self.day:
+            return f"{MONTH_ABBREVIATIONS[self.month - 1]} {self.day}, {self.year}"
+        if self.month:
+            return f"{MONTH_ABBREVIATIONS[self.month - 1]} {self.year}"
+        return str(self.year)
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    label: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """A slug written in content that must name an author or paper; `line` is where it was written."""
+
+    slug: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class PaperAuthor:
+    """A name on a paper's author line; `slug` names the site author it links to, if any."""
+
+    name: str
+    slug: str | None = None
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Paper:
+    slug: str
+    src_path: str
+    title: str
+    title_html: str
+    title_text: str
+    authors: tuple[PaperAuthor, ...]
+    et_al: bool
+    date: PaperDate
+    category: Category
+    abstract: str
+    abstract_html: str
+    score: float | None = None
+    citations: int | None = None
+    code_url: str | None = None
+    has_code: bool = False
+    arxiv: str | None = None
+    doi: str | None = None
+    pdf: str | None = None
+    url: str | None = None
+    venue: str | None = None
+    listed_by: tuple[str, ...] = ()  # slugs of the site authors whose lists include this paper
+    line: int = 1
+    digest: str = ""  # of the source file: what the page plan fingerprints
+
+    @property
+    def hidden_authors(self) -> tuple[str, ...]:
+        """Site authors who list the paper but are not among its shown names (behind "et al.")."""
+        shown = {author.slug for author in self.authors}
+        return tuple(slug for slug in self.listed_by if slug not in shown)
+
+
+@dataclass(frozen=True, slots=True)
+class Metrics:
+    """Author metrics exactly as given by the source; the paper count is computed, not stored here."""
+
+    h_index: int | None = None
+    i10_index: int | None = None
+    citations: int | None = None
+    novelty: float | None = None  # percent
+    ai_score: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    slug: str
+    src_path: str
+    name: str
+    category: Category | None
+    metrics: Metrics
+    links: tuple[Link, ...]
+    aliases: tuple[str, ...]
+    bio_html: str
+    affiliation: str | None = None
+    listed_papers: tuple[Reference, ...] = ()  # the author's own list, in its order, as written
+    papers: tuple[str, ...] = ()  # the listed papers, then any other paper that names the author
+    line: int = 1
+    digest: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SiteConfig:
+    title: str
+    description: str
+    base_url: str  # absolute (`https://host/path/`) or a bare path (`/`); always ends with "/"
+    language: str
+    owners: tuple[Reference, ...]
+    links: tuple[Link, ...]
+    cname: str | None = None
+    latest_papers: int = 10
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryPapers:
+    category: Category
+    papers: tuple[str, ...]  # newest first
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    config: SiteConfig
+    authors: Mapping[str, Author]  # in display order
+    papers: Mapping[str, Paper]  # newest first
+    categories: tuple[CategoryPapers, ...] = field(default=())

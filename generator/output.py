@@ -1,0 +1,302 @@
+"""The only writer of the output folder: a build is staged beside the site and swapped in at once.
+
+Two generations live side by side: the site (`site/`) and the one before it (`.site.previous/`). A build
+turns the previous generation into the new one - writing only files whose bytes changed, hard-linking
+unchanged ones to the live site's files (so their mtimes stay) - and then exchanges the two folders in one
+atomic rename. A build that fails or is killed before that rename leaves the site as it was; the next
+build repairs or rebuilds the staging folder. Nothing is deleted that the generator did not record making.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import errno
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from .errors import UsageError
+
+STATE_DIR = ".portfolio"
+STATE_FILE = f"{STATE_DIR}/state.json"
+JOURNAL_FILE = f"{STATE_DIR}/journal"
+STATE_FORMAT = 1
+
+
+@dataclass(frozen=True, slots=True)
+class FileRecord:
+    digest: str  # sha1 of the file's bytes
+    inode: int  # lets the staging folder tell a hard link to the live file from a copy
+    fingerprint: str  # of what the file was made from (see context.py)
+
+
+@dataclass
+class WriteStats:
+    written: int = 0
+    linked: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    changed_paths: list[str] = field(default_factory=list)
+
+
+def staging_dir_for(output: Path) -> Path:
+    return output.with_name(f".{output.name}.previous")
+
+
+def check_output_location(output: Path, project: Path) -> None:
+    """Refuse output folders whose replacement could destroy the user's files."""
+    resolved = output.resolve()
+    project = project.resolve()
+    home = Path.home().resolve()
+    if resolved == Path(resolved.anchor) or resolved == home:
+        raise UsageError(f"refusing to build into {output}: choose a dedicated folder such as {project / 'site'}")
+    if resolved == project or project.is_relative_to(resolved):
+        raise UsageError(f"refusing to build into {output}: it contains the site project itself; "
+                         f"use a subfolder such as {project / 'site'}")
+    for protected in ("content", "templates"):
+        if resolved.is_relative_to(project / protected):
+            raise UsageError(f"refusing to build into {output}: it is inside the project's {protected}/ folder")
+    if output.is_symlink():
+        raise UsageError(f"refusing to build into {output}: it is a symbolic link; give the real folder")
+
+
+def _read_state(folder: Path) -> dict[str, FileRecord] | None:
+    """The files a generation holds, or None if the folder has no readable state."""
+    try:
+        raw = json.loads((folder / STATE_FILE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(raw, dict) or raw.get("format") != STATE_FORMAT or raw.get("complete") is not True:
+        return None
+    return {path: FileRecord(*entry) for path, entry in raw["files"].items()}
+
+
+def _is_ours(folder: Path) -> bool:
+    return (folder / STATE_DIR).is_dir()
+
+
+def _entries_not_made_by_us(folder: Path, records: dict[str, FileRecord]) -> list[str]:
+    """Files in a generator-made folder that no build recorded: the user's, never to be moved or deleted."""
+    foreign = []
+    for root, dirs, files in os.walk(folder):
+        rel_root = Path(root).relative_to(folder).as_posix()
+        if rel_root == STATE_DIR or rel_root.startswith(STATE_DIR + "/"):
+            dirs[:] = []
+            continue
+        for name in files:
+            rel = name if rel_root == "." else f"{rel_root}/{name}"
+            if rel not in records:
+                foreign.append(rel)
+        dirs[:] = [d for d in dirs if not (rel_root == "." and d == STATE_DIR)]
+        for name in dirs:
+            if os.path.islink(os.path.join(root, name)):
+                foreign.append(name if rel_root == "." else f"{rel_root}/{name}")
+    return sorted(foreign)
+
+
+def _safe_dest(dest: str) -> str:
+    parts = PurePosixPath(dest).parts
+    if not parts or dest.startswith("/") or any(p in ("", ".", "..") for p in parts) or parts[0] == STATE_DIR:
+        raise ValueError(f"unsafe output path {dest!r}")
+    return dest
+
+
+class OutputTree:
+    """One build's view of the output folder: the live generation and the staging one being made."""
+
+    def __init__(self, output: Path) -> None:
+        self.output = output
+        self.staging = staging_dir_for(output)
+        self._recover_interrupted_swap()
+        self.live = self._load_live()
+        self.staged = self._prepare_staging()
+        self.new: dict[str, FileRecord] = {}
+        self.stats = WriteStats()
+        self._made_dirs: set[str] = set()
+
+    # -- setup -----------------------------------------------------------------------------------------------
+
+    def _recover_interrupted_swap(self) -> None:
+        """Finish or undo a three-rename swap (platforms without an atomic exchange) cut short by a kill."""
+        swapping = self.output.with_name(f".{self.output.name}.swapping")
+        if not swapping.exists():
+            return
+        if not self.output.exists():
+            os.rename(swapping, self.output)
+        elif not self.staging.exists():
+            os.rename(swapping, self.staging)
+
+    def _load_live(self) -> dict[str, FileRecord]:
+        if not self.output.exists():
+            return {}
+        if not self.output.is_dir():
+            raise UsageError(f"{self.output} is a file, not a folder; choose another --output")
+        if not _is_ours(self.output):
+            if any(self.output.iterdir()):
+                raise UsageError(f"refusing to write into {self.output}: it holds files that Research Portfolio "
+                                 "did not make. Move them away (or choose another --output); nothing was changed.")
+            return {}
+        records = _read_state(self.output) or {}
+        foreign = _entries_not_made_by_us(self.output, records)
+        if foreign:
+            listed = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+            raise UsageError(f"{self.output} holds files the generator did not make: {listed}. Move them to "
+                             "content/ or templates/static/ (or away); nothing was changed.")
+        return records
+
+    def _prepare_staging(self) -> dict[str, FileRecord]:
+        """The staging folder's files; those an interrupted build touched (see the journal) are unknown."""
+        staging = self.staging
+        if staging.exists() and not _is_ours(staging):
+            raise UsageError(f"refusing to use {staging}: it exists but was not made by Research Portfolio")
+        records = _read_state(staging) if staging.exists() else None
+        if records is None:
+            if staging.exists():
+                shutil.rmtree(staging)  # ours, but its state is unreadable
+            (staging / STATE_DIR).mkdir(parents=True)
+            records = {}
+        journal = staging / JOURNAL_FILE
+        if journal.exists():
+            for dest in journal.read_text("utf-8").splitlines():
+                records.pop(dest, None)
+        self._journal = open(journal, "a", encoding="utf-8")  # noqa: SIM115 - open until commit() or abort()
+        return records
+
+    def _touch(self, dest: str) -> Path:
+        """Record that a staged file is about to change, so a kill between here and commit() is recoverable."""
+        path = self._prepare_path(dest)
+        self._journal.write(dest + "\n")
+        self._journal.flush()
+        if path.exists() or path.is_symlink():
+            path.unlink()
+        return path
+
+    # -- filling the staging generation ----------------------------------------------------------------------
+
+    def previous(self, dest: str) -> FileRecord | None:
+        return self.live.get(dest)
+
+    def keep(self, dest: str) -> None:
+        """The live file is still right: carry it over without reading or rendering it."""
+        record = self.live[dest]
+        self._link_from_live(dest, record)
+        self.stats.unchanged += 1
+
+    def put(self, dest: str, data: bytes, fingerprint: str) -> None:
+        """New bytes for `dest`; only written when they differ from the live file."""
+        digest = hashlib.sha1(data).hexdigest()
+        live = self.live.get(dest)
+        if live is not None and live.digest == digest:
+            self._link_from_live(dest, FileRecord(digest, live.inode, fingerprint))
+            self.stats.unchanged += 1
+            return
+        path = self._touch(dest)
+        with open(path, "xb") as handle:
+            handle.write(data)
+        self.new[dest] = FileRecord(digest, os.stat(path).st_ino, fingerprint)
+        self.stats.written += 1
+        self.stats.changed_paths.append(dest)
+
+    def _link_from_live(self, dest: str, record: FileRecord) -> None:
+        staged = self.staged.get(dest)
+        if staged is not None and staged.inode == record.inode and staged.digest == record.digest:
+            self.new[dest] = record
+            return
+        path = self._touch(dest)
+        try:
+            os.link(self.output / dest, path)
+        except OSError:
+            shutil.copyfile(self.output / dest, path)
+            record = FileRecord(record.digest, os.stat(path).st_ino, record.fingerprint)
+        self.new[dest] = record
+        self.stats.linked += 1
+
+    def _prepare_path(self, dest: str) -> Path:
+        parent = PurePosixPath(_safe_dest(dest)).parent.as_posix()
+        if parent != "." and parent not in self._made_dirs:
+            current = self.staging
+            for part in PurePosixPath(parent).parts:
+                current = current / part
+                if current.is_symlink() or (current.exists() and not current.is_dir()):
+                    current.unlink()
+                if not current.exists():
+                    current.mkdir()
+            self._made_dirs.add(parent)
+        return self.staging / dest
+
+    # -- finishing -------------------------------------------------------------------------------------------
+
+    def has_changes(self) -> bool:
+        if set(self.new) != set(self.live):
+            return True
+        return any(self.new[d].digest != self.live[d].digest for d in self.new)
+
+    def commit(self) -> WriteStats:
+        """Make the staging generation complete and swap it in; the old site becomes the staging folder."""
+        self.stats.removed = len(set(self.live) - set(self.new))
+        if not self.has_changes():
+            if any(self.new[d].fingerprint != self.live[d].fingerprint for d in self.new):
+                _write_state(self.output, self.new)  # same bytes, newer fingerprints: skip re-rendering next time
+            staged = {**self.staged, **self.new}
+            self._finish_staging(staged)
+            return self.stats
+        for dest in sorted(set(self.staged) - set(self.new)):
+            self._touch(dest)
+        _remove_empty_dirs(self.staging)
+        self._finish_staging(self.new)
+        if self.output.exists():
+            _exchange(self.staging, self.output)
+        else:
+            os.rename(self.staging, self.output)
+        return self.stats
+
+    def abort(self) -> None:
+        """Leave the site untouched; the journal tells the next build which staged files to distrust."""
+        self._journal.close()
+
+    def _finish_staging(self, records: dict[str, FileRecord]) -> None:
+        self._journal.close()
+        _write_state(self.staging, records)
+        (self.staging / JOURNAL_FILE).unlink()
+
+
+def _write_state(folder: Path, records: dict[str, FileRecord]) -> None:
+    state = {"format": STATE_FORMAT, "complete": True,
+             "files": {dest: [r.digest, r.inode, r.fingerprint] for dest, r in sorted(records.items())}}
+    (folder / STATE_DIR).mkdir(exist_ok=True)
+    temporary = folder / f"{STATE_FILE}.tmp"
+    temporary.write_text(json.dumps(state, separators=(",", ":")), "utf-8")
+    os.replace(temporary, folder / STATE_FILE)
+
+
+def _remove_empty_dirs(folder: Path) -> None:
+    for root, dirs, files in os.walk(folder, topdown=False):
+        if root != str(folder) and not dirs and not files:
+            try:
+                os.rmdir(root)
+            except OSError:
+                pass
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> None:
+    """Swap two folders in one step (Linux renameat2); elsewhere three renames, recovered if interrupted."""
+    libc_name = ctypes.util.find_library("c")
+    renameat2 = getattr(ctypes.CDLL(libc_name, use_errno=True), "renameat2", None) if libc_name else None
+    if renameat2 is not None:
+        result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+        if result == 0:
+            return
+        if ctypes.get_errno() not in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
+            raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()), str(b))
+    swapping = b.with_name(f".{b.name}.swapping")
+    os.rename(b, swapping)
+    os.rename(a, b)
+    os.rename(swapping, a)

@@ -1,0 +1,61 @@
+"""Site -> the list of pages to make: where each goes and which template and record it shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import urls
+from .errors import BuildFailed, ContentError
+from .model import Site
+
+CATEGORY_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True, slots=True)
+class PageSpec:
+    path: str  # site path, e.g. "papers/taid/" ("" is the home page)
+    template: str  # Jinja template, or "" for a file copied as it is
+    kind: str  # which context builder makes its context (see context.py)
+    key: str = ""  # the record it shows: a slug, a category code, a static file name
+    page: int = 1  # for paginated lists
+
+    @property
+    def dest(self) -> str:
+        return urls.dest_path(self.path)
+
+
+def category_page_count(paper_count: int) -> int:
+    return max(1, -(-paper_count // CATEGORY_PAGE_SIZE))
+
+
+def plan_site(site: Site, static_files: list[str]) -> list[PageSpec]:
+    specs = [
+        PageSpec(urls.index_path(), "index.html", "index"),
+        PageSpec("404.html", "404.html", "not_found"),
+        PageSpec("authors/", "authors.html", "authors"),
+        PageSpec("categories/", "categories.html", "categories"),
+    ]
+    specs += [PageSpec(urls.author_path(slug), "author.html", "author", slug) for slug in site.authors]
+    specs += [PageSpec(urls.paper_path(slug), "paper.html", "paper", slug) for slug in site.papers]
+    for group in site.categories:
+        for page in range(1, category_page_count(len(group.papers)) + 1):
+            specs.append(PageSpec(urls.category_path(group.category, page), "category.html", "category",
+                                  group.category.code, page))
+    specs += [PageSpec(urls.static_path(name), "", "static", name) for name in static_files]
+    _check_unique_destinations(specs)
+    return specs
+
+
+def _check_unique_destinations(specs: list[PageSpec]) -> None:
+    """Two pages may never write one file, also not when the file system ignores case."""
+    seen: dict[str, PageSpec] = {}
+    errors = []
+    for spec in specs:
+        folded = spec.dest.lower()
+        if folded in seen:
+            errors.append(ContentError(spec.dest, 0, f"two pages would be written to the same file "
+                                                     f"({seen[folded].kind} '{seen[folded].key}' and "
+                                                     f"{spec.kind} '{spec.key}')"))
+        seen[folded] = spec
+    if errors:
+        raise BuildFailed(errors)

@@ -1,0 +1,149 @@
+"""YAML that remembers where each value came from, so every content error can name its line.
+
+Only plain data is built (no Python objects from tags), dates stay text for the readers to check, and
+documents that expand aliases into huge trees are refused instead of eating memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from yaml.constructor import SafeConstructor
+
+from ..errors import ContentError
+
+try:  # libyaml's parser is several times faster; the pure-Python one is the fallback.
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+MAX_NODES = 100_000
+MAX_DEPTH = 64
+
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+_COLLECTION_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
+_PLAIN_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null")}
+_scalar_constructor = SafeConstructor()
+
+KeyPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class YamlDoc:
+    """Parsed data plus the 1-based line of every mapping value and list item, keyed by its path."""
+
+    data: Any
+    lines: dict[KeyPath, int]
+    path: str
+    first_line: int
+
+    def line(self, *key: str | int) -> int:
+        """The line of the value at `key`, or of its nearest parent that has one."""
+        while key:
+            if key in self.lines:
+                return self.lines[key]
+            key = key[:-1]
+        return self.first_line
+
+    def error(self, key: KeyPath, message: str) -> ContentError:
+        return ContentError(self.path, self.line(*key), message)
+
+
+@dataclass(frozen=True, slots=True)
+class FrontMatterFile:
+    """A Markdown file split into its YAML front matter and its body."""
+
+    front: YamlDoc
+    body: str
+    body_first_line: int
+
+
+def normalize_text(raw: str) -> str:
+    """Drop a byte-order mark and turn CRLF/CR line ends into LF."""
+    return raw.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def parse_yaml(text: str, path: str, first_line: int = 1) -> YamlDoc:
+    """Parse one YAML document; line numbers are counted from `first_line`."""
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = first_line + mark.line if mark else first_line
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise ContentError(path, line, f"YAML syntax error: {problem} (check indentation, colons and quotes)")
+    except yaml.YAMLError as exc:
+        raise ContentError(path, first_line, f"YAML error: {exc}")
+    lines: dict[KeyPath, int] = {}
+    builder = _Builder(path, first_line, lines)
+    data = builder.build(root, (), 0) if root is not None else None
+    return YamlDoc(data, lines, path, first_line)
+
+
+def parse_front_matter(text: str, path: str) -> FrontMatterFile:
+    """Split `---`-fenced YAML front matter from a Markdown body."""
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        raise ContentError(path, 1, "expected YAML front matter: the file must start with a line '---'")
+    for index in range(1, len(lines)):
+        if lines[index].strip() in ("---", "..."):
+            front = parse_yaml("\n".join(lines[1:index]), path, first_line=2)
+            body_first_line = index + 2
+            return FrontMatterFile(front, "\n".join(lines[index + 1:]), body_first_line)
+    raise ContentError(path, 1, "front matter is not closed: add a line '---' after the YAML fields")
+
+
+class _Builder:
+    def __init__(self, path: str, first_line: int, lines: dict[KeyPath, int]) -> None:
+        self.path = path
+        self.first_line = first_line
+        self.lines = lines
+        self.nodes = 0
+
+    def _line(self, node: yaml.Node) -> int:
+        return self.first_line + node.start_mark.line
+
+    def build(self, node: yaml.Node, key: KeyPath, depth: int) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES or depth > MAX_DEPTH:
+            raise ContentError(self.path, self._line(node),
+                               "YAML document too large or nested too deep (aliases that expand "
+                               "recursively or exponentially are refused)")
+        if not isinstance(node, yaml.ScalarNode) and node.tag not in _COLLECTION_TAGS:
+            raise ContentError(self.path, self._line(node),
+                               f"YAML tag {node.tag!r} is not allowed in content; write plain text, numbers or lists")
+        if isinstance(node, yaml.MappingNode):
+            result: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    raise ContentError(self.path, self._line(key_node), "mapping keys must be plain text")
+                name = self._scalar(key_node)
+                if name == "<<":
+                    raise ContentError(self.path, self._line(key_node), "YAML merge keys ('<<') are not supported")
+                name = str(name)
+                if name in result:
+                    raise ContentError(self.path, self._line(key_node),
+                                       f"duplicate key {name!r}: each field may appear once")
+                self.lines[(*key, name)] = self._line(key_node)
+                result[name] = self.build(value_node, (*key, name), depth + 1)
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            items = []
+            for index, item_node in enumerate(node.value):
+                self.lines[(*key, index)] = self._line(item_node)
+                items.append(self.build(item_node, (*key, index), depth + 1))
+            return items
+        return self._scalar(node)
+
+    def _scalar(self, node: yaml.Node) -> Any:
+        if node.tag == _TIMESTAMP_TAG:
+            return node.value
+        if node.tag not in _PLAIN_TAGS:
+            raise ContentError(self.path, self._line(node),
+                               f"YAML tag {node.tag!r} is not allowed in content; write plain text, numbers or lists")
+        try:
+            return _scalar_constructor.construct_object(node, deep=True)
+        except (yaml.YAMLError, ValueError) as exc:
+            raise ContentError(self.path, self._line(node), f"invalid value {node.value!r}: {exc}")

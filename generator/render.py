@@ -1,0 +1,138 @@
+"""Templates -> bytes: the Jinja environment of a theme, and what each template is made of."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+from jinja2 import meta
+
+from .context import PAGE_KINDS, Theme, site_context
+from .errors import TemplateError
+from .model import Site
+from .plan import PageSpec
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def default_theme_dir() -> Path:
+    """The theme shipped in the wheel (generator/templates), or the repository's templates/ in a checkout."""
+    packaged = PACKAGE_DIR / "templates"
+    return packaged if packaged.is_dir() else PACKAGE_DIR.parent / "templates"
+
+
+@dataclass(frozen=True)
+class ThemeFiles:
+    """A site's templates folder layered over the default theme: the site's files win by name."""
+
+    folders: tuple[Path, ...]
+
+    @classmethod
+    def for_project(cls, project: Path) -> ThemeFiles:
+        own = project / "templates"
+        default = default_theme_dir()
+        folders = [own] if own.is_dir() and own.resolve() != default.resolve() else []
+        return cls(tuple(folders + [default]))
+
+    def static_files(self) -> dict[str, Path]:
+        """Static file name (POSIX, under static/) -> the file that provides it."""
+        found: dict[str, Path] = {}
+        for folder in reversed(self.folders):
+            static = folder / "static"
+            if static.is_dir():
+                for path in sorted(static.rglob("*")):
+                    if path.is_file() and not path.name.startswith("."):
+                        found[path.relative_to(static).as_posix()] = path
+        return dict(sorted(found.items()))
+
+    def template_path(self, name: str) -> Path | None:
+        for folder in self.folders:
+            if (folder / name).is_file():
+                return folder / name
+        return None
+
+
+def make_environment(theme_files: ThemeFiles) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(f) for f in theme_files.folders]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def template_digests(env: jinja2.Environment, names: set[str]) -> dict[str, str]:
+    """Template name -> digest of it and every template it extends, includes or imports."""
+    sources: dict[str, str] = {}
+    references: dict[str, set[str] | None] = {}
+
+    def visit(name: str) -> None:
+        if name in sources:
+            return
+        source, _, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+        sources[name] = source
+        found = meta.find_referenced_templates(env.parse(source))
+        refs = set(found)
+        references[name] = None if None in refs else {r for r in refs if r}
+        for ref in references[name] or ():
+            visit(ref)
+
+    for name in names:
+        visit(name)
+    digests = {}
+    for name in names:
+        closure: set[str] = set()
+        stack = [name]
+        while stack:
+            current = stack.pop()
+            if current in closure:
+                continue
+            closure.add(current)
+            refs = references.get(current)
+            stack.extend(sources if refs is None else refs)  # a dynamic include may use any template
+        digest = hashlib.sha1()
+        for member in sorted(closure):
+            digest.update(member.encode() + b"\0" + sources[member].encode() + b"\0")
+        digests[name] = digest.hexdigest()
+    return digests
+
+
+def render_page(env: jinja2.Environment, site: Site, spec: PageSpec, theme: Theme,
+                theme_files: ThemeFiles) -> bytes:
+    build_context, _ = PAGE_KINDS[spec.kind]
+    context = build_context(site, spec, theme)
+    try:
+        template = env.get_template(spec.template)
+        html = template.render(site=site_context(site, theme), **context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(_template_display_path(theme_files, exc.name or spec.template), exc.lineno or 0,
+                            f"template syntax error: {exc.message}") from None
+    except jinja2.TemplateError as exc:
+        name, line = _template_frame(exc, spec.template)
+        raise TemplateError(_template_display_path(theme_files, name), line,
+                            f"{exc.__class__.__name__}: {exc} (while rendering /{spec.path})") from None
+    return html.encode("utf-8")
+
+
+def _template_frame(exc: BaseException, default: str) -> tuple[str, int]:
+    """The innermost template file and line in a Jinja traceback (Jinja rewrites frames to point there)."""
+    name, line = default, 0
+    traceback = exc.__traceback__
+    while traceback is not None:
+        filename = traceback.tb_frame.f_code.co_filename
+        if filename.endswith((".html", ".xml", ".txt", ".j2")) and os.path.isfile(filename):
+            name, line = filename, traceback.tb_lineno
+        traceback = traceback.tb_next
+    return name, line
+
+
+def _template_display_path(theme_files: ThemeFiles, name: str) -> str:
+    if os.path.isabs(name):
+        return name
+    path = theme_files.template_path(name)
+    return str(path) if path else f"templates/{name}"

@@ -1,0 +1,71 @@
+"""Shared fixtures: scratch site projects and a runner for the real `portfolio` command."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import html5lib
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO.parent / "shared" / "seeds"
+TESTDATA = REPO.parent / "shared" / "testdata"
+AKIBA_SEED = SEEDS / "000_4e459a0b7d8b32b5.txt"
+ISHIKAWA_SEED = SEEDS / "004_57e28e581b603a31.txt"
+XHTML = "{http://www.w3.org/1999/xhtml}"
+
+
+@dataclass
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_portfolio(*args: str, cwd: Path | None = None, timeout: float = 120) -> Run:
+    """Run `python -m generator ARGS` as a separate process, as a user would."""
+    completed = subprocess.run([sys.executable, "-m", "generator", *args], cwd=cwd or REPO, capture_output=True,
+                               text=True, timeout=timeout)
+    return Run(completed.returncode, completed.stdout, completed.stderr)
+
+
+def write_files(root: Path, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+@pytest.fixture
+def example_project(tmp_path: Path) -> Path:
+    """A copy of the shipped example site (content only: the default theme comes from the package)."""
+    project = tmp_path / "project"
+    shutil.copytree(REPO / "content", project / "content")
+    return project
+
+
+@pytest.fixture(scope="session")
+def built_example(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example site built once for read-only page tests, at its configured sub-path."""
+    project = tmp_path_factory.mktemp("built") / "project"
+    shutil.copytree(REPO / "content", project / "content")
+    result = run_portfolio("build", "--source", str(project))
+    assert result.returncode == 0, result.stderr
+    return project / "site"
+
+
+def parse_html(path: Path):  # type: ignore[no-untyped-def]
+    with open(path, "rb") as handle:
+        return html5lib.parse(handle, treebuilder="etree", namespaceHTMLElements=True)
+
+
+def find_all(tree, tag: str, cls: str | None = None) -> list:  # type: ignore[no-untyped-def]
+    return [e for e in tree.iter(XHTML + tag) if cls is None or cls in (e.get("class") or "").split()]
+
+
+def text_of(element) -> str:  # type: ignore[no-untyped-def]
+    return " ".join("".join(element.itertext()).split())

@@ -1,0 +1,88 @@
+"""Content text to HTML: math to MathML, LaTeX text macros to HTML, everything else escaped."""
+
+from __future__ import annotations
+
+import pytest
+
+from generator import markup
+from generator.markup import MarkupError, plain_text, render_block, render_inline
+
+
+def test_inline_math_becomes_mathml_with_its_source_as_alt_text() -> None:
+    html = render_inline("top-$k$ routing")
+    assert html.startswith('top-<math alttext="k" xmlns="http://www.w3.org/1998/Math/MathML" display="inline">')
+    assert "<mi>k</mi>" in html and "$" not in html
+
+
+def test_text_macros_in_math_mode_become_html_not_math() -> None:
+    assert render_inline(r"$\textit{TAID}$ and $\texttt{TAID-LLM-1.5B}$") == "<em>TAID</em> and <code>TAID-LLM-1.5B</code>"
+
+
+def test_text_macros_outside_math_nest_math() -> None:
+    html = render_inline(r"\textbf{bold $y$} 50\% off")
+    assert html.startswith("<strong>bold <math") and html.endswith("</strong> 50% off")
+
+
+def test_currency_dollars_are_not_math() -> None:
+    assert render_inline("costs $5 and $10 each") == "costs $5 and $10 each"
+
+
+@pytest.mark.parametrize("text, message", [
+    ("$x^{2$", "unbalanced '{'"),
+    (r"$\notacommand$", r"unknown LaTeX command \notacommand"),
+    (r"\textit{never closed", "never closed"),
+    (r"\(x", "never closed"),
+    ("$$x", "never closed"),
+])
+def test_broken_latex_is_an_error_with_its_position(text: str, message: str) -> None:
+    with pytest.raises(MarkupError, match=message.replace("\\", "\\\\").replace("(", r"\(").replace("{", r"\{")):
+        render_inline(text)
+
+
+def test_block_error_offsets_point_into_the_broken_math_past_leading_blank_lines() -> None:
+    text = "\n\nfine\n\nthen $x^{$ broken"
+    with pytest.raises(MarkupError) as caught:
+        render_block(text)
+    assert text.index("$") <= caught.value.offset < text.rindex("$")
+
+
+def test_raw_html_and_scripts_are_shown_as_text() -> None:
+    html = render_block('<script>alert(1)</script> <img src=x onerror="alert(2)"> & more')
+    assert "<script" not in html and "<img" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "&amp; more" in html
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "JaVaScRiPt:alert(1)", "java\tscript:alert(1)",
+                                 "data:text/html,<b>", "vbscript:x"])
+def test_links_with_executable_schemes_lose_their_href(url: str) -> None:
+    html = render_block(f"[click]({url}) and ![pic]({url})")
+    assert "href" not in html and "src=" not in html
+
+
+def test_bare_repository_urls_are_linked_without_trailing_punctuation() -> None:
+    html = render_block("Code is at https://github.com/org/repo. Also (https://x.org/a).")
+    assert '<a href="https://github.com/org/repo">' in html and '<a href="https://x.org/a">' in html
+
+
+def test_markdown_still_works_and_code_keeps_dollars() -> None:
+    html = render_block("**Bold** and `$x$` and $y$\n\n- one\n- two")
+    assert "<strong>Bold</strong>" in html and "<code>$x$</code>" in html and "<ul>" in html
+    assert "<mi>y</mi>" in html
+
+
+@pytest.mark.parametrize("text", [
+    "A plain abstract, with (parentheses), 36%~81% and quotes \"like this\".",
+    "Numbers: 1.5B parameters; ratio 3:1.",
+    "Ends with a URL-like word e.g. example.org",
+])
+def test_plain_paragraph_fast_path_matches_the_markdown_engine(text: str) -> None:
+    assert not markup._MARKDOWN_SYNTAX.search(text)
+    assert render_block(text) == markup._new_markdown().convert(text)
+
+
+def test_plain_text_strips_latex_for_titles_and_metadata() -> None:
+    assert plain_text(r"We study $\textit{TAID}$ and $μ$P with top-$k$") == "We study TAID and μP with top-k"
+
+
+def test_control_characters_never_reach_the_page() -> None:
+    assert render_inline("a\x00b\x07c") == "abc"

@@ -1,0 +1,115 @@
+"""The output folder: swapped in whole, only changed files rewritten, the user's files never touched."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from conftest import run_portfolio, write_files
+from test_content_errors import make_project, snapshot
+
+
+def build(project: Path, *args: str):  # type: ignore[no-untyped-def]
+    result = run_portfolio("build", "--source", str(project), *args)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def mtimes(folder: Path) -> dict[str, int]:
+    return {str(p.relative_to(folder)): p.stat().st_mtime_ns for p in folder.rglob("*")
+            if p.is_file() and p.relative_to(folder).parts[0] != ".portfolio"}
+
+
+def test_rebuild_without_changes_rewrites_nothing(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    build(project)
+    before = mtimes(project / "site")
+    result = build(project)
+    assert "0 rendered, 0 files written" in result.stdout
+    assert mtimes(project / "site") == before
+
+
+def test_one_paper_edit_rewrites_only_the_pages_that_show_it(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    write_files(project, {"content/papers/other.md": "---\ntitle: Other Work\nauthors: [Someone Else]\n"
+                                                     "date: 1850-01-01\ncategory: math.NT\n---\n"})
+    build(project)
+    before = mtimes(project / "site")
+    paper = project / "content/papers/analytical-engine.md"
+    paper.write_text(paper.read_text().replace("Notes on the engine", "Revised notes on the engine"))
+    build(project)
+    after = mtimes(project / "site")
+    changed = sorted(path for path in after if after[path] != before.get(path))
+    assert changed == ["authors/ada-lovelace/index.html", "papers/analytical-engine/index.html"]
+    assert "Revised notes" in (project / "site/papers/analytical-engine/index.html").read_text()
+
+
+def test_clean_build_equals_incremental_build(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    build(project)
+    paper = project / "content/papers/analytical-engine.md"
+    paper.write_text(paper.read_text().replace("title: The Analytical Engine", "title: The Engine"))
+    build(project)
+    incremental = snapshot(project / "site")
+    build(project, "--output", str(tmp_path / "clean"))
+    clean = snapshot(tmp_path / "clean")
+    drop_state = lambda files: {k: v for k, v in files.items() if not k.startswith(".portfolio")}
+    assert drop_state(incremental) == drop_state(clean)
+
+
+def test_deleted_paper_disappears_from_the_site(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    write_files(project, {"content/papers/other.md": "---\ntitle: Other Work\nauthors: [Someone Else]\n"
+                                                     "date: 1850-01-01\ncategory: math.NT\n---\n"})
+    build(project)
+    assert (project / "site/papers/other/index.html").exists()
+    (project / "content/papers/other.md").unlink()
+    result = build(project)
+    assert "2 removed" in result.stdout  # its page and its category's page
+    assert not (project / "site/papers/other").exists()
+    assert not (project / "site/categories/math.nt").exists()
+
+
+def test_refuses_an_output_folder_holding_files_it_did_not_make(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    precious = project / "site" / "thesis.pdf"
+    write_files(project, {"site/thesis.pdf": "my only copy"})
+    result = run_portfolio("build", "--source", str(project))
+    assert result.returncode == 2 and "did not make" in result.stderr and "Traceback" not in result.stderr
+    assert precious.read_text() == "my only copy"
+
+
+def test_a_file_added_to_a_built_site_is_never_moved_or_deleted(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    build(project)
+    write_files(project, {"site/notes.txt": "mine"})
+    paper = project / "content/papers/analytical-engine.md"
+    paper.write_text(paper.read_text().replace("Notes", "New notes"))
+    result = run_portfolio("build", "--source", str(project))
+    assert result.returncode == 2 and "notes.txt" in result.stderr
+    assert (project / "site/notes.txt").read_text() == "mine"
+
+
+def test_refuses_dangerous_output_locations(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    for output in (str(project), str(tmp_path), "/", str(Path.home()), str(project / "content" / "out")):
+        result = run_portfolio("build", "--source", str(project), "--output", output)
+        assert result.returncode == 2, output
+        assert "refusing" in result.stderr
+    assert (project / "content/site.yaml").exists()
+
+
+def test_symlinked_output_is_refused(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    (tmp_path / "elsewhere").mkdir()
+    os.symlink(tmp_path / "elsewhere", project / "site")
+    result = run_portfolio("build", "--source", str(project))
+    assert result.returncode == 2 and "symbolic link" in result.stderr
+
+
+def test_base_url_option_sets_every_link(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    build(project, "--base-url", "https://user.github.io/lab")
+    html = (project / "site/papers/analytical-engine/index.html").read_text()
+    assert 'href="/lab/authors/ada-lovelace/"' in html
+    assert '<link rel="canonical" href="https://user.github.io/lab/papers/analytical-engine/">' in html
