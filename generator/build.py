@@ -1,24 +1,27 @@
-"""Runs the stages: discover -> parse -> link -> plan -> render -> write. Returns results; prints nothing."""
+"""Runs the stages: discover -> parse -> link -> plan -> render -> write. Returns results; prints nothing.
+
+A `Builder` can be kept between builds (the preview server does): the theme, the parsed content and the
+output folder's records stay in memory, so a rebuild costs what the change touched.
+"""
 
 from __future__ import annotations
 
-import dataclasses
+import gc
 import hashlib
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from markupsafe import Markup
+
 from . import __version__
-from .config import normalize_base_url, parse_site_config
-from .context import PAGE_KINDS, Theme, site_inputs
-from .errors import BuildFailed, ContentError, GeneratorError, UsageError
-from .link import build_site
-from .model import Author, Paper, Site
+from .context import PAGE_KINDS, Facts, PageInputs, Theme, paper_item, site_inputs
+from .errors import BuildFailed, ContentError
+from .model import Site
 from .output import OutputTree, check_output_location
 from .plan import PageSpec, plan_site
-from .readers.native import parse_author, parse_paper, slug_from_path
-from .render import ThemeFiles, make_environment, render_page, template_digests
-from .sources import SITE_CONFIG, discover, load
+from .project import Project
+from .render import ThemeFiles, make_environment, render_fragment, render_page, template_digests
 from .urls import Urls
 
 
@@ -33,135 +36,241 @@ class BuildResult:
     changed: tuple[str, ...]
 
 
-def load_site(project: Path, base_url: str | None = None) -> Site:
-    """Read and link all content; every problem found is raised together as one BuildFailed."""
-    if not (project / SITE_CONFIG).is_file():
-        raise UsageError(f"{project} is not a site project: {SITE_CONFIG} is missing "
-                         "(create one with 'portfolio init DIR', or pass --source)")
-    found, errors = discover(project)
-    config = None
-    authors: list[Author] = []
-    papers: list[Paper] = []
-    unreadable: set[str] = set()  # slugs of files too broken to read: references to them are not errors too
-    for src_path, kind in found:
-        record: Author | Paper | None = None
-        try:
-            source = load(project, src_path, kind)
-            if kind == "config":
-                config = parse_site_config(source.text, src_path, errors)
-                continue
-            reader = parse_author if kind == "authors" else parse_paper
-            record = reader(src_path, source.text, errors)
-        except ContentError as exc:
-            errors.append(exc)
-        if record is None:
-            unreadable.add(slug_from_path(src_path))
-        elif isinstance(record, Author):
-            authors.append(dataclasses.replace(record, digest=source.digest))
-        else:
-            papers.append(dataclasses.replace(record, digest=source.digest))
-    if config is None:
-        raise BuildFailed(errors)
-    if base_url is not None:
-        normalized = normalize_base_url(base_url)
-        if normalized is None:
-            raise UsageError(f"--base-url {base_url!r} must be a full URL such as 'https://user.github.io/repo/'")
-        config = dataclasses.replace(config, base_url=normalized)
-    site = build_site(config, SITE_CONFIG, authors, papers, errors, unreadable)
-    if errors:
-        raise BuildFailed(errors)
-    return site
+@dataclass
+class LoadedTheme:
+    """A project's templates and static files, read once; make a new one when any of them changes."""
 
+    files: ThemeFiles
+    env: object = field(init=False)
+    static_files: dict[str, Path] = field(init=False)
+    static_digests: dict[str, str] = field(init=False)
+    fragments: dict[tuple[str, ...], Markup] = field(init=False, default_factory=dict)
+    _template_digests: dict[str, str] = field(init=False, default_factory=dict)
 
-class Renderer:
-    """The theme, its templates and assets, ready to render any page of one site."""
-
-    def __init__(self, project: Path, site: Site) -> None:
-        self.site = site
-        self.theme_files = ThemeFiles.for_project(project)
-        self.env = make_environment(self.theme_files)
-        self.static_files = self.theme_files.static_files()
+    def __post_init__(self) -> None:
+        self.env = make_environment(self.files)
+        self.static_files = self.files.static_files()
         self.static_digests = {name: hashlib.sha1(path.read_bytes()).hexdigest()
                                for name, path in self.static_files.items()}
-        self.theme = Theme(Urls(site.config.base_url),
-                           {name: digest[:10] for name, digest in self.static_digests.items()})
-        self.specs = plan_site(site, list(self.static_files))
-        try:
-            self.template_digests = template_digests(self.env, {s.template for s in self.specs if s.template})
-        except Exception as exc:  # a missing or unparsable template: name it
-            from jinja2 import TemplateError as JinjaError
-            if isinstance(exc, JinjaError):
-                raise BuildFailed([ContentError(getattr(exc, "filename", None) or "templates",
-                                                getattr(exc, "lineno", 0) or 0, f"template error: {exc}")])
-            raise
+
+    @classmethod
+    def for_project(cls, root: Path) -> LoadedTheme:
+        return cls(ThemeFiles.for_project(root))
+
+    def template_digest(self, name: str) -> str:
+        digest = self._template_digests.get(name)
+        if digest is None:
+            try:
+                digest = template_digests(self.env, {name})[name]  # type: ignore[arg-type]
+            except Exception as exc:
+                from jinja2 import TemplateError as JinjaError
+                if isinstance(exc, JinjaError):
+                    raise BuildFailed([ContentError(getattr(exc, "filename", None) or f"templates/{name}",
+                                                    getattr(exc, "lineno", 0) or 0, f"template error: {exc}")])
+                raise
+            self._template_digests[name] = digest
+        return digest
+
+
+def _same_relations(old: Site, new: Site) -> bool:
+    """True when only some papers' records were swapped (see Project._relinked_papers_only)."""
+    return (old.config is new.config and old.authors is new.authors and old.categories is new.categories
+            and old.author_links is new.author_links and old.listed_by is new.listed_by
+            and old.author_papers is new.author_papers and old.papers.keys() == new.papers.keys())
+
+
+class SitePages:
+    """Every page of one site with one theme: which exist, what each is made of, and their bytes."""
+
+    def __init__(self, theme: LoadedTheme, site: Site, previous: SitePages | None = None) -> None:
+        self.theme = theme
+        self.site = site
+        self.view = Theme(Urls(site.config.base_url),
+                          {name: digest[:10] for name, digest in theme.static_digests.items()})
+        self.specs: list[PageSpec]
+        if (previous is not None and previous.theme is theme and previous.site.authors is site.authors
+                and previous.site.categories is site.categories and previous.site.papers.keys() == site.papers.keys()):
+            self.specs = previous.specs  # the same pages exist
+        else:
+            self.specs = plan_site(site, list(theme.static_files))
         shared = hashlib.sha1(__version__.encode())
         for line in site_inputs(site):
             shared.update(line.encode() + b"\n")
-        for name, digest in self.static_digests.items():
+        for name, digest in theme.static_digests.items():
             shared.update(f"asset {name} {digest}\n".encode())
+        shared.update(theme.template_digest("partials/paper_item.html").encode())
         self.shared_fingerprint = shared.hexdigest()
+        comparable = (previous is not None and previous.theme is theme
+                      and previous.shared_fingerprint == self.shared_fingerprint)
+        self.previous = previous if comparable else None
+        if previous is not None:
+            previous.previous = None  # keep one build back, not a chain of all of them
+        self.facts: Facts = Facts(site, self.previous.facts if self.previous else None)
+        self.changed = self.facts.changed_since(self.previous.facts) if self.previous else None
+        self.inputs: dict[str, PageInputs] = {}
+        self.showing: dict[str, list[str]] | None = None  # paper or author slug -> pages that show it
+        self.dirty: list[PageSpec] | None = None  # when known: the only pages that may have changed
+        if self.previous is not None and self.changed is not None and _same_relations(self.previous.site, site):
+            # Only records' contents changed: every page shows the same records as before.
+            self.inputs, self.showing = self.previous.indexed_inputs()
+            papers, authors = self.changed
+            keys = papers | {"@" + slug for slug in authors}
+            by_dest = self.previous.specs_by_dest()
+            self.dirty = [by_dest[dest] for dest in sorted({d for key in keys for d in self.showing.get(key, ())})]
+        self._by_dest: dict[str, PageSpec] | None = None
+
+    def specs_by_dest(self) -> dict[str, PageSpec]:
+        if self._by_dest is None:
+            self._by_dest = {spec.dest: spec for spec in self.specs}
+        return self._by_dest
+
+    def indexed_inputs(self) -> tuple[dict[str, PageInputs], dict[str, list[str]]]:
+        """Every page's inputs, and which pages show each paper (by slug) or author ("@" + slug)."""
+        if self.showing is None:
+            showing: dict[str, list[str]] = {}
+            for spec in self.specs:
+                if spec.kind != "static":
+                    inputs = self.page_inputs(spec)
+                    for key in (*inputs.papers, *("@" + author for author in inputs.authors)):
+                        showing.setdefault(key, []).append(spec.dest)
+            self.showing = showing
+        return self.inputs, self.showing
+
+    def page_inputs(self, spec: PageSpec) -> PageInputs:
+        inputs = self.inputs.get(spec.dest)
+        if inputs is None:
+            inputs = PAGE_KINDS[spec.kind][1](self.site, spec)
+            self.inputs[spec.dest] = inputs
+        return inputs
+
+    def unchanged_since_previous(self, spec: PageSpec) -> bool:
+        """True when this page surely shows what it showed in the previous build (so its fingerprint holds).
+
+        Cheap: compares which records the page shows and whether any of them changed, without hashing.
+        """
+        if self.previous is None or self.changed is None:
+            return False
+        if spec.kind == "static":
+            return True  # static files are part of the shared fingerprint
+        inputs = self.page_inputs(spec)
+        if self.previous.inputs.get(spec.dest) != inputs:
+            return False
+        papers, authors = self.changed
+        return papers.isdisjoint(inputs.papers) and authors.isdisjoint(inputs.authors)
 
     def fingerprint(self, spec: PageSpec) -> str:
         if spec.kind == "static":
-            return self.static_digests[spec.key]
-        digest = hashlib.sha1(f"{self.shared_fingerprint} {self.template_digests[spec.template]}\n".encode())
-        _, inputs = PAGE_KINDS[spec.kind]
-        for line in inputs(self.site, spec):
-            digest.update(line.encode() + b"\n")
-        return digest.hexdigest()
+            return self.theme.static_digests[spec.key]
+        text = "\n".join((self.shared_fingerprint, self.theme.template_digest(spec.template),
+                          self.page_inputs(spec).text(self.facts)))
+        return hashlib.sha1(text.encode()).hexdigest()
 
     def render(self, spec: PageSpec) -> bytes:
         if spec.kind == "static":
-            return self.static_files[spec.key].read_bytes()
-        return render_page(self.env, self.site, spec, self.theme, self.theme_files)
+            return self.theme.static_files[spec.key].read_bytes()
+        return render_page(self.theme.env, self.site, spec, self.view, self.theme.files,  # type: ignore[arg-type]
+                           paper_card=self.paper_card)
+
+    def paper_card(self, slug: str, heading: str = "h3", show_abstract: bool = False) -> Markup:
+        """A paper as lists show it, rendered once per build however many pages list it."""
+        key = (self.shared_fingerprint, self.facts.paper(slug), heading, str(show_abstract))
+        html = self.theme.fragments.get(key)
+        if html is None:
+            if len(self.theme.fragments) > 4 * len(self.site.papers) + 1000:
+                self.theme.fragments.clear()
+            html = render_fragment(self.theme.env, "partials/paper_item.html", self.theme.files,  # type: ignore[arg-type]
+                                   paper=paper_item(self.site, self.site.papers[slug], self.view),
+                                   heading=heading, show_abstract=show_abstract)
+            self.theme.fragments[key] = html
+        return html
 
 
-def build(project: Path, output: Path | None = None, *, base_url: str | None = None,
-          clean: bool = False) -> BuildResult:
-    """Build the site into `output` (default `<project>/site`); the old site stays until the new one is whole."""
-    started = time.perf_counter()
-    output = output or project / "site"
-    check_output_location(output, project)
-    site = load_site(project, base_url)
-    renderer = Renderer(project, site)
-    tree = OutputTree(output)
-    rendered = 0
-    errors: list[ContentError] = []
-    try:
-        for spec in renderer.specs:
-            fingerprint = renderer.fingerprint(spec)
-            previous = tree.previous(spec.dest)
-            if not clean and previous is not None and previous.fingerprint == fingerprint:
-                tree.keep(spec.dest)
-                continue
-            try:
-                data = renderer.render(spec)
-            except ContentError as exc:
-                errors.append(exc)
-                continue
-            rendered += 1
-            if not errors:
-                tree.put(spec.dest, data, fingerprint)
-        if errors:
-            raise BuildFailed(errors)
-        stats = tree.commit()
-    except BaseException:
-        tree.abort()
-        raise
-    return BuildResult(output, len(renderer.specs), rendered, stats.written, stats.removed,
-                       time.perf_counter() - started, tuple(stats.changed_paths))
+class Builder:
+    """Builds one project into one output folder, as often as asked, reusing all it can."""
 
+    def __init__(self, project: Project, output: Path | None = None) -> None:
+        self.project = project
+        self.output = output or project.root / "site"
+        check_output_location(self.output, project.root)
+        self.theme: LoadedTheme | None = None
+        self.pages: SitePages | None = None
+        self.tree: OutputTree | None = None
 
-def check(project: Path) -> int:
-    """Validate content and render every page in memory; returns the page count. Writes nothing."""
-    site = load_site(project)
-    renderer = Renderer(project, site)
-    errors: list[GeneratorError] = []
-    for spec in renderer.specs:
+    def reload_theme(self) -> None:
+        self.theme = None
+
+    def build(self, changed: set[str] | None = None, *, clean: bool = False) -> BuildResult:
+        """Build after the given content paths changed (None: check every file)."""
+        # The model is large and acyclic: cyclic garbage collection would rescan it again and again.
+        gc.disable()
         try:
-            renderer.render(spec)
+            return self._build(changed, clean)
+        finally:
+            gc.enable()
+            gc.freeze()
+
+    def _build(self, changed: set[str] | None, clean: bool) -> BuildResult:
+        started = time.perf_counter()
+        self.project.refresh(changed)
+        site = self.project.site()
+        if self.theme is None:
+            self.theme = LoadedTheme.for_project(self.project.root)
+        pages = SitePages(self.theme, site, self.pages)
+        if self.tree is None:
+            self.tree = OutputTree(self.output)
+        tree = self.tree
+        rendered = 0
+        errors: list[ContentError] = []
+        tree.begin()
+        try:
+            to_check = pages.specs
+            if pages.dirty is not None and not clean:
+                to_check = pages.dirty
+                tree.keep_all_except(spec.dest for spec in to_check)
+            for spec in to_check:
+                previous = tree.previous(spec.dest)
+                if not clean and previous is not None and pages.unchanged_since_previous(spec):
+                    tree.keep(spec.dest)
+                    continue
+                fingerprint = pages.fingerprint(spec)
+                if not clean and previous is not None and previous.fingerprint == fingerprint:
+                    tree.keep(spec.dest)
+                    continue
+                try:
+                    data = pages.render(spec)
+                except ContentError as exc:
+                    errors.append(exc)
+                    continue
+                rendered += 1
+                if not errors:
+                    tree.put(spec.dest, data, fingerprint)
+            if errors:
+                raise BuildFailed(errors)
+            stats = tree.commit()
+        except BaseException:
+            tree.abort()
+            raise
+        self.pages = pages
+        return BuildResult(self.output, len(pages.specs), rendered, stats.written, stats.removed,
+                           time.perf_counter() - started, tuple(stats.changed_paths))
+
+
+def build(root: Path, output: Path | None = None, *, base_url: str | None = None, clean: bool = False) -> BuildResult:
+    """Build a project once (the `portfolio build` command)."""
+    return Builder(Project(root, base_url), output).build(clean=clean)
+
+
+def check(root: Path) -> int:
+    """Validate content and render every page in memory; returns the page count. Writes nothing."""
+    project = Project(root)
+    project.refresh()
+    pages = SitePages(LoadedTheme.for_project(root), project.site())
+    errors: list[ContentError] = []
+    for spec in pages.specs:
+        try:
+            pages.render(spec)
         except ContentError as exc:
             errors.append(exc)
     if errors:
-        raise BuildFailed(errors)  # type: ignore[arg-type]
-    return len(renderer.specs)
+        raise BuildFailed(errors)
+    return len(pages.specs)

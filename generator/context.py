@@ -1,7 +1,8 @@
-"""One function per page kind builds what its template shows; beside it, the facts that context is made of.
+"""One function per page kind builds what its template shows; beside it, the inputs that context is made of.
 
-The facts (`*_inputs`) are what incremental builds fingerprint: a page is re-rendered exactly when one of
-its facts changed, so each context function and its inputs function must read the same things.
+The inputs (`*_inputs`) name the papers and authors a page shows, in order, plus any other value it shows.
+Incremental builds fingerprint them: a page is re-rendered exactly when one of its inputs changed, so each
+context function and its inputs function must read the same things.
 """
 
 from __future__ import annotations
@@ -54,15 +55,16 @@ def _author_link(site: Site, slug: str | None, theme: Theme) -> str | None:
 
 def paper_item(site: Site, paper: Paper, theme: Theme) -> dict[str, Any]:
     """A paper as lists show it (author pages, category pages, the home page)."""
+    links = site.author_links[paper.slug]
     return {
         "slug": paper.slug,
         "url": theme.urls.link(urls.paper_path(paper.slug)),
         "title_html": Markup(paper.title_html),
         "title_text": paper.title_text,
-        "authors": [{"name": a.name, "url": _author_link(site, a.slug, theme)} for a in paper.authors],
+        "authors": [{"name": a.name, "url": _author_link(site, slug, theme)} for a, slug in zip(paper.authors, links)],
         "et_al": paper.et_al,
         "hidden_authors": [{"name": site.authors[slug].name, "url": _author_link(site, slug, theme)}
-                           for slug in paper.hidden_authors],
+                           for slug in site.hidden_authors(paper.slug)],
         "date": paper.date.display(),
         "date_iso": paper.date.iso(),
         "year": paper.date.year,
@@ -75,10 +77,65 @@ def paper_item(site: Site, paper: Paper, theme: Theme) -> dict[str, Any]:
     }
 
 
-def _paper_item_inputs(site: Site, paper: Paper) -> Iterable[str]:
-    yield f"paper {paper.slug} {paper.digest} {[a.slug for a in paper.authors]} {paper.listed_by}"
-    for slug in paper.hidden_authors:
-        yield f"name {slug} {site.authors[slug].name}"
+class Facts:
+    """The facts of one site that page fingerprints are made of, each paper's worked out once per build.
+
+    A paper whose record and links are the very same as in the previous build keeps its fact string.
+    """
+
+    def __init__(self, site: Site, previous: Facts | None = None) -> None:
+        self.site = site
+        self._papers: dict[str, str] = {}
+        self._previous = previous
+        if previous is not None:
+            previous._previous = None  # keep one build back, not a chain of all of them
+
+    def paper(self, slug: str) -> str:
+        """Everything a paper item shows: its file, whom its names link to, who lists it (and their names)."""
+        fact = self._papers.get(slug)
+        if fact is None:
+            site = self.site
+            hidden = site.hidden_authors(slug)
+            names = tuple(site.authors[s].name for s in hidden)
+            previous = self._previous
+            fact = previous._papers.get(slug) if previous is not None else None
+            if (fact is None or previous.site.papers.get(slug) is not site.papers[slug]  # type: ignore[union-attr]
+                    or previous.site.author_links.get(slug) != site.author_links[slug]  # type: ignore[union-attr]
+                    or previous.hidden_names(slug) != names):  # type: ignore[union-attr]
+                fact = f"paper {slug} {site.papers[slug].digest} {site.author_links[slug]} {hidden} {names}"
+            self._papers[slug] = fact
+        return fact
+
+    def hidden_names(self, slug: str) -> tuple[str, ...]:
+        site = self.site
+        return tuple(site.authors[s].name for s in site.hidden_authors(slug)) if slug in site.papers else ()
+
+    def author(self, slug: str) -> str:
+        return f"author {slug} {self.site.authors[slug].digest}"
+
+    def changed_since(self, previous: Facts) -> tuple[set[str], set[str]]:
+        """Papers and authors whose facts may differ from the previous build's (a superset, cheaply found)."""
+        site, old = self.site, previous.site
+        authors = {slug for slug, author in site.authors.items() if old.authors.get(slug) is not author}
+        papers = {slug for slug, paper in site.papers.items() if old.papers.get(slug) is not paper}
+        if site.author_links is not old.author_links or site.listed_by is not old.listed_by:
+            papers.update(slug for slug, links in site.author_links.items() if old.author_links.get(slug) != links)
+            papers.update(slug for slug, by in site.listed_by.items() if old.listed_by.get(slug) != by)
+        for slug in authors:  # their names may be shown on these papers' items
+            papers.update(site.author_papers.get(slug, ()), old.author_papers.get(slug, ()))
+        return papers & site.papers.keys(), authors & site.authors.keys()
+
+
+@dataclass(frozen=True, slots=True)
+class PageInputs:
+    """What one page shows: paper items and author records (by slug, in order) and any other values."""
+
+    papers: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()
+    extra: tuple[Any, ...] = ()
+
+    def text(self, facts: Facts) -> str:
+        return "\n".join((*map(facts.paper, self.papers), *map(facts.author, self.authors), repr(self.extra)))
 
 
 def _author_card(site: Site, author: Author, theme: Theme) -> dict[str, Any]:
@@ -91,7 +148,7 @@ def _author_card(site: Site, author: Author, theme: Theme) -> dict[str, Any]:
         "category": _category_view(author.category, theme) if author.category else None,
         "metrics": [(label, value) for label, value in (
             ("h-index", format_number(metrics.h_index)),
-            ("papers", format_number(len(author.papers))),
+            ("papers", format_number(len(site.author_papers[author.slug]))),
             ("citations", format_number(metrics.citations)),
             ("novelty", f"{format_number(metrics.novelty)}%" if metrics.novelty is not None else None),
             ("AI score", format_number(metrics.ai_score)),
@@ -101,8 +158,9 @@ def _author_card(site: Site, author: Author, theme: Theme) -> dict[str, Any]:
     }
 
 
-def _author_card_inputs(author: Author) -> str:
-    return f"author {author.slug} {author.digest} {len(author.papers)}"
+def _author_cards_inputs(site: Site) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """Author cards show each author's record and paper count."""
+    return tuple(site.authors), tuple(len(site.author_papers[slug]) for slug in site.authors)
 
 
 def _page(title: str, description: str, spec: PageSpec, theme: Theme, site: Site) -> dict[str, Any]:
@@ -118,38 +176,34 @@ def index_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
     return {
         "page": _page(site.config.title, site.config.description, spec, theme, site),
         "authors": [_author_card(site, author, theme) for author in site.authors.values()],
-        "latest": [paper_item(site, paper, theme) for paper in latest],
+        "latest": [paper.slug for paper in latest],
         "paper_count": len(site.papers),
         "categories_url": theme.urls.link("categories/"),
     }
 
 
-def index_inputs(site: Site, spec: PageSpec) -> Iterable[str]:
-    yield f"papers {len(site.papers)}"
-    for author in site.authors.values():
-        yield _author_card_inputs(author)
-    for paper in list(site.papers.values())[: site.config.latest_papers]:
-        yield from _paper_item_inputs(site, paper)
+def index_inputs(site: Site, spec: PageSpec) -> PageInputs:
+    authors, counts = _author_cards_inputs(site)
+    latest = tuple(list(site.papers)[: site.config.latest_papers])
+    return PageInputs(latest, authors, (len(site.papers), counts))
 
 
 def author_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
     author = site.authors[spec.key]
-    description = f"{author.name}: {len(author.papers)} papers"
+    papers = site.author_papers[author.slug]
+    description = f"{author.name}: {len(papers)} papers"
     if author.category:
         description += f" in {author.category.name} and related fields"
     return {
         "page": _page(author.name, description, spec, theme, site),
         "author": _author_card(site, author, theme),
         "bio_html": Markup(author.bio_html),
-        "papers": [paper_item(site, site.papers[slug], theme) for slug in author.papers],
+        "papers": papers,
     }
 
 
-def author_inputs(site: Site, spec: PageSpec) -> Iterable[str]:
-    author = site.authors[spec.key]
-    yield _author_card_inputs(author)
-    for slug in author.papers:
-        yield from _paper_item_inputs(site, site.papers[slug])
+def author_inputs(site: Site, spec: PageSpec) -> PageInputs:
+    return PageInputs(site.author_papers[spec.key], (spec.key,))
 
 
 def paper_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
@@ -178,8 +232,8 @@ def paper_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
     }
 
 
-def paper_inputs(site: Site, spec: PageSpec) -> Iterable[str]:
-    yield from _paper_item_inputs(site, site.papers[spec.key])
+def paper_inputs(site: Site, spec: PageSpec) -> PageInputs:
+    return PageInputs((spec.key,))
 
 
 def _category_group(site: Site, code: str) -> tuple[Category, tuple[str, ...]]:
@@ -198,7 +252,7 @@ def category_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
         "page": _page(title, f"{len(slugs)} papers in {category.name} ({category.code}).", spec, theme, site),
         "category": _category_view(category, theme),
         "total": len(slugs),
-        "papers": [paper_item(site, site.papers[slug], theme) for slug in slugs[start:start + CATEGORY_PAGE_SIZE]],
+        "papers": slugs[start:start + CATEGORY_PAGE_SIZE],
         "pagination": {
             "current": spec.page,
             "pages": [(n, theme.urls.link(urls.category_path(category, n))) for n in range(1, pages + 1)],
@@ -206,12 +260,10 @@ def category_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
     }
 
 
-def category_inputs(site: Site, spec: PageSpec) -> Iterable[str]:
+def category_inputs(site: Site, spec: PageSpec) -> PageInputs:
     _, slugs = _category_group(site, spec.key)
-    yield f"total {len(slugs)}"
     start = (spec.page - 1) * CATEGORY_PAGE_SIZE
-    for slug in slugs[start:start + CATEGORY_PAGE_SIZE]:
-        yield from _paper_item_inputs(site, site.papers[slug])
+    return PageInputs(slugs[start:start + CATEGORY_PAGE_SIZE], (), (len(slugs),))
 
 
 def categories_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
@@ -222,9 +274,8 @@ def categories_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
     }
 
 
-def categories_inputs(site: Site, spec: PageSpec) -> Iterable[str]:
-    for group in site.categories:
-        yield f"{group.category.code} {len(group.papers)}"
+def categories_inputs(site: Site, spec: PageSpec) -> PageInputs:
+    return PageInputs(extra=tuple((group.category.code, len(group.papers)) for group in site.categories))
 
 
 def authors_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
@@ -234,20 +285,20 @@ def authors_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
     }
 
 
-def authors_inputs(site: Site, spec: PageSpec) -> Iterable[str]:
-    for author in site.authors.values():
-        yield _author_card_inputs(author)
+def authors_inputs(site: Site, spec: PageSpec) -> PageInputs:
+    authors, counts = _author_cards_inputs(site)
+    return PageInputs((), authors, counts)
 
 
 def not_found_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
     return {"page": _page("Page not found", "This page does not exist.", spec, theme, site)}
 
 
-def no_inputs(site: Site, spec: PageSpec) -> Iterable[str]:
-    return ()
+def no_inputs(site: Site, spec: PageSpec) -> PageInputs:
+    return PageInputs()
 
 
-PAGE_KINDS: dict[str, tuple[Callable[[Site, PageSpec, Theme], Context], Callable[[Site, PageSpec], Iterable[str]]]] = {
+PAGE_KINDS: dict[str, tuple[Callable[[Site, PageSpec, Theme], Context], Callable[[Site, PageSpec], PageInputs]]] = {
     "index": (index_context, index_inputs),
     "author": (author_context, author_inputs),
     "paper": (paper_context, paper_inputs),

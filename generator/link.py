@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 from collections import defaultdict
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 
 from .errors import ContentError
-from .model import Author, CategoryPapers, Paper, PaperAuthor, Site, SiteConfig
+from .model import Author, CategoryPapers, Paper, Site, SiteConfig
 from .slugs import normalize_name
 
 
@@ -51,71 +51,75 @@ def _name_index(authors: dict[str, Author], errors: list[ContentError]) -> dict[
 
 
 def build_site(config: SiteConfig, config_path: str, author_records: list[Author], paper_records: list[Paper],
-               errors: list[ContentError], unreadable: set[str] = frozenset()) -> Site:  # type: ignore[assignment]
+               errors: list[ContentError], unreadable: AbstractSet[str] = frozenset()) -> Site:
     """`unreadable`: slugs of files that could not be read at all; references to them are already explained."""
     authors = _unique_by_slug(author_records, "author", errors)
     papers = _unique_by_slug(paper_records, "paper", errors)
     names = _name_index(authors, errors)
 
-    linked_papers: dict[str, Paper] = {}
+    author_links: dict[str, tuple[str | None, ...]] = {}
+    named_in: dict[str, list[str]] = defaultdict(list)
     for paper in papers.values():
-        resolved = []
+        resolved: list[str | None] = []
         for author in paper.authors:
             if author.slug is not None:
                 if author.slug not in authors and author.slug not in unreadable:
                     errors.append(ContentError(paper.src_path, author.line, f"unknown author '{author.slug}'"
                                                                            f"{_did_you_mean(author.slug, authors)}"))
-                resolved.append(author)
+                slug = author.slug
             else:
-                resolved.append(PaperAuthor(author.name, names.get(normalize_name(author.name)), author.line))
-        linked_papers[paper.slug] = dataclasses.replace(paper, authors=tuple(resolved))
+                slug = names.get(author.key)
+            resolved.append(slug)
+            if slug is not None:
+                named_in[slug].append(paper.slug)
+        author_links[paper.slug] = tuple(resolved)
 
     listed_by: dict[str, list[str]] = defaultdict(list)
+    listed: dict[str, tuple[str, ...]] = {}
     for author in authors.values():
-        seen: set[str] = set()
+        seen: dict[str, None] = {}
         for reference in author.listed_papers:
-            if reference.slug not in linked_papers:
-                if reference.slug in unreadable:
-                    continue
-                errors.append(ContentError(author.src_path, reference.line,
-                                           f"unknown paper '{reference.slug}' (no content/papers/{reference.slug}.md)"
-                                           f"{_did_you_mean(reference.slug, linked_papers)}"))
+            if reference.slug not in papers:
+                if reference.slug not in unreadable:
+                    errors.append(ContentError(author.src_path, reference.line,
+                                               f"unknown paper '{reference.slug}' (no content/papers/{reference.slug}.md)"
+                                               f"{_did_you_mean(reference.slug, papers)}"))
             elif reference.slug in seen:
                 errors.append(ContentError(author.src_path, reference.line,
                                            f"paper '{reference.slug}' is listed twice; remove one"))
             else:
-                seen.add(reference.slug)
+                seen[reference.slug] = None
                 listed_by[reference.slug].append(author.slug)
+        listed[author.slug] = tuple(seen)
 
     for reference in config.owners:
         if reference.slug not in authors and reference.slug not in unreadable:
             errors.append(ContentError(config_path, reference.line, f"unknown owner '{reference.slug}': owners "
                                        f"are author slugs{_did_you_mean(reference.slug, authors)}"))
 
-    newest_first = sorted(linked_papers.values(), key=lambda p: (p.date, p.title_text.lower(), p.slug), reverse=True)
-    final_papers = {
-        paper.slug: dataclasses.replace(paper, listed_by=tuple(listed_by.get(paper.slug, ())))
-        for paper in newest_first
-    }
-    named_in: dict[str, list[str]] = defaultdict(list)
-    for paper in final_papers.values():
-        for author in paper.authors:
-            if author.slug and author.slug not in paper.listed_by:
-                named_in[author.slug].append(paper.slug)
-
+    newest_first = sorted(papers.values(), reverse=True,
+                          key=lambda p: (p.date.year, p.date.month, p.date.day, p.title_text.lower(), p.slug))
+    rank = {paper.slug: index for index, paper in enumerate(newest_first)}
     owner_order = {reference.slug: index for index, reference in enumerate(config.owners)}
     ordered_authors = sorted(authors.values(),
                              key=lambda a: (owner_order.get(a.slug, len(owner_order)), a.name.lower(), a.slug))
-    final_authors = {}
+    author_papers = {}
     for author in ordered_authors:
-        listed = tuple(dict.fromkeys(r.slug for r in author.listed_papers if r.slug in final_papers))
-        extra = tuple(slug for slug in dict.fromkeys(named_in.get(author.slug, ())) if slug not in listed)
-        final_authors[author.slug] = dataclasses.replace(author, papers=listed + extra)
+        own = listed[author.slug]
+        others = sorted(set(named_in.get(author.slug, ())).difference(own), key=rank.__getitem__)
+        author_papers[author.slug] = own + tuple(others)
 
     by_category: dict[str, list[str]] = defaultdict(list)
     categories = {}
-    for paper in final_papers.values():
+    for paper in newest_first:
         by_category[paper.category.code].append(paper.slug)
         categories[paper.category.code] = paper.category
-    category_pages = tuple(CategoryPapers(categories[code], tuple(slugs)) for code, slugs in sorted(by_category.items()))
-    return Site(config=config, authors=final_authors, papers=final_papers, categories=category_pages)
+    return Site(
+        config=config,
+        authors={author.slug: author for author in ordered_authors},
+        papers={paper.slug: paper for paper in newest_first},
+        categories=tuple(CategoryPapers(categories[code], tuple(slugs)) for code, slugs in sorted(by_category.items())),
+        author_links=author_links,
+        listed_by={slug: tuple(by) for slug, by in listed_by.items()},
+        author_papers=author_papers,
+    )

@@ -55,6 +55,7 @@ class PaperAuthor:
     name: str
     slug: str | None = None
     line: int = 0
+    key: str = ""  # the name normalized for matching (see slugs.normalize_name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,15 +80,8 @@ class Paper:
     pdf: str | None = None
     url: str | None = None
     venue: str | None = None
-    listed_by: tuple[str, ...] = ()  # slugs of the site authors whose lists include this paper
     line: int = 1
     digest: str = ""  # of the source file: what the page plan fingerprints
-
-    @property
-    def hidden_authors(self) -> tuple[str, ...]:
-        """Site authors who list the paper but are not among its shown names (behind "et al.")."""
-        shown = {author.slug for author in self.authors}
-        return tuple(slug for slug in self.listed_by if slug not in shown)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +107,6 @@ class Author:
     bio_html: str
     affiliation: str | None = None
     listed_papers: tuple[Reference, ...] = ()  # the author's own list, in its order, as written
-    papers: tuple[str, ...] = ()  # the listed papers, then any other paper that names the author
     line: int = 1
     digest: str = ""
 
@@ -138,7 +131,17 @@ class CategoryPapers:
 
 @dataclass(frozen=True, slots=True)
 class Site:
+    """Records exactly as read, plus the relations linking resolved between them."""
+
     config: SiteConfig
     authors: Mapping[str, Author]  # in display order
     papers: Mapping[str, Paper]  # newest first
-    categories: tuple[CategoryPapers, ...] = field(default=())
+    categories: tuple[CategoryPapers, ...] = ()
+    author_links: Mapping[str, tuple[str | None, ...]] = field(default_factory=dict)  # per paper: each name's author
+    listed_by: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # per paper: authors whose lists have it
+    author_papers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # per author: listed, then naming
+
+    def hidden_authors(self, paper_slug: str) -> tuple[str, ...]:
+        """Site authors who list a paper but are not among its shown names (behind "et al.")."""
+        shown = set(self.author_links.get(paper_slug, ()))
+        return tuple(slug for slug in self.listed_by.get(paper_slug, ()) if slug not in shown)

@@ -12,23 +12,25 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import errno
+import functools
 import hashlib
-import json
+import marshal
 import os
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple, TextIO
 
 from .errors import UsageError
 
 STATE_DIR = ".portfolio"
-STATE_FILE = f"{STATE_DIR}/state.json"
+STATE_FILE = f"{STATE_DIR}/state"
 JOURNAL_FILE = f"{STATE_DIR}/journal"
-STATE_FORMAT = 1
+STATE_FORMAT = "research-portfolio output state 2"
 
 
-@dataclass(frozen=True, slots=True)
-class FileRecord:
+class FileRecord(NamedTuple):
     digest: str  # sha1 of the file's bytes
     inode: int  # lets the staging folder tell a hard link to the live file from a copy
     fingerprint: str  # of what the file was made from (see context.py)
@@ -65,14 +67,17 @@ def check_output_location(output: Path, project: Path) -> None:
 
 
 def _read_state(folder: Path) -> dict[str, FileRecord] | None:
-    """The files a generation holds, or None if the folder has no readable state."""
+    """The files a generation holds, or None if the folder has no readable state.
+
+    marshal, not pickle: reading it can build only plain values, never run code.
+    """
     try:
-        raw = json.loads((folder / STATE_FILE).read_text("utf-8"))
-    except (OSError, ValueError):
+        raw = marshal.loads((folder / STATE_FILE).read_bytes())
+        if raw.get("format") != STATE_FORMAT:
+            return None
+        return {path: FileRecord(*entry) for path, entry in raw["files"].items()}
+    except (OSError, ValueError, EOFError, TypeError, AttributeError):
         return None
-    if not isinstance(raw, dict) or raw.get("format") != STATE_FORMAT or raw.get("complete") is not True:
-        return None
-    return {path: FileRecord(*entry) for path, entry in raw["files"].items()}
 
 
 def _is_ours(folder: Path) -> bool:
@@ -106,17 +111,24 @@ def _safe_dest(dest: str) -> str:
 
 
 class OutputTree:
-    """One build's view of the output folder: the live generation and the staging one being made."""
+    """The output folder across builds: the live generation, and the staging one each build turns into the next.
+
+    One instance may serve many builds (the preview server keeps it), so the records of both generations
+    are read from disk once and then kept in step in memory.
+    """
 
     def __init__(self, output: Path) -> None:
         self.output = output
         self.staging = staging_dir_for(output)
         self._recover_interrupted_swap()
         self.live = self._load_live()
-        self.staged = self._prepare_staging()
+        self.staged = self._load_staging()
+        self._behind = _out_of_step(self.staged, self.live)
         self.new: dict[str, FileRecord] = {}
         self.stats = WriteStats()
+        self._touched: list[str] = []
         self._made_dirs: set[str] = set()
+        self._journal: TextIO | None = None
 
     # -- setup -----------------------------------------------------------------------------------------------
 
@@ -140,7 +152,11 @@ class OutputTree:
                 raise UsageError(f"refusing to write into {self.output}: it holds files that Research Portfolio "
                                  "did not make. Move them away (or choose another --output); nothing was changed.")
             return {}
-        records = _read_state(self.output) or {}
+        records = _read_state(self.output)
+        if records is None:
+            raise UsageError(f"{self.output} was made by Research Portfolio, but its build records are missing or "
+                             "from another version, so files you may have added cannot be told apart. Delete the "
+                             "folder (after saving anything of yours in it) to rebuild it; nothing was changed.")
         foreign = _entries_not_made_by_us(self.output, records)
         if foreign:
             listed = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
@@ -148,7 +164,7 @@ class OutputTree:
                              "content/ or templates/static/ (or away); nothing was changed.")
         return records
 
-    def _prepare_staging(self) -> dict[str, FileRecord]:
+    def _load_staging(self) -> dict[str, FileRecord]:
         """The staging folder's files; those an interrupted build touched (see the journal) are unknown."""
         staging = self.staging
         if staging.exists() and not _is_ours(staging):
@@ -158,33 +174,40 @@ class OutputTree:
             if staging.exists():
                 shutil.rmtree(staging)  # ours, but its state is unreadable
             (staging / STATE_DIR).mkdir(parents=True)
-            records = {}
+            return {}
         journal = staging / JOURNAL_FILE
         if journal.exists():
             for dest in journal.read_text("utf-8").splitlines():
                 records.pop(dest, None)
-        self._journal = open(journal, "a", encoding="utf-8")  # noqa: SIM115 - open until commit() or abort()
         return records
 
-    def _touch(self, dest: str) -> Path:
-        """Record that a staged file is about to change, so a kill between here and commit() is recoverable."""
-        path = self._prepare_path(dest)
-        self._journal.write(dest + "\n")
-        self._journal.flush()
-        if path.exists() or path.is_symlink():
-            path.unlink()
-        return path
+    # -- one build -------------------------------------------------------------------------------------------
 
-    # -- filling the staging generation ----------------------------------------------------------------------
+    def begin(self) -> None:
+        self.new = {}
+        self.stats = WriteStats()
+        self._touched = []
+        self._made_dirs = set()
+        self._journal = open(self.staging / JOURNAL_FILE, "a", encoding="utf-8")  # noqa: SIM115 - see commit()
 
     def previous(self, dest: str) -> FileRecord | None:
         return self.live.get(dest)
 
     def keep(self, dest: str) -> None:
         """The live file is still right: carry it over without reading or rendering it."""
-        record = self.live[dest]
-        self._link_from_live(dest, record)
+        self._link_from_live(dest, self.live[dest])
         self.stats.unchanged += 1
+
+    def keep_all_except(self, dests: Iterable[str]) -> None:
+        """Carry over every live file but these, at the cost of the few the staging folder lacks."""
+        excluded = set(dests)
+        self.new.update(self.live)
+        for dest in excluded:
+            self.new.pop(dest, None)
+        for dest in self._behind - excluded:
+            if dest in self.live:
+                self._link_from_live(dest, self.live[dest])
+        self.stats.unchanged += len(self.live) - len(excluded & self.live.keys())
 
     def put(self, dest: str, data: bytes, fingerprint: str) -> None:
         """New bytes for `dest`; only written when they differ from the live file."""
@@ -200,6 +223,17 @@ class OutputTree:
         self.new[dest] = FileRecord(digest, os.stat(path).st_ino, fingerprint)
         self.stats.written += 1
         self.stats.changed_paths.append(dest)
+
+    def _touch(self, dest: str) -> Path:
+        """Record that a staged file is about to change, so a kill between here and commit() is recoverable."""
+        path = self._prepare_path(dest)
+        assert self._journal is not None, "begin() first"
+        self._journal.write(dest + "\n")
+        self._journal.flush()
+        self._touched.append(dest)
+        if path.exists() or path.is_symlink():
+            path.unlink()
+        return path
 
     def _link_from_live(self, dest: str, record: FileRecord) -> None:
         staged = self.staged.get(dest)
@@ -228,68 +262,90 @@ class OutputTree:
             self._made_dirs.add(parent)
         return self.staging / dest
 
-    # -- finishing -------------------------------------------------------------------------------------------
-
     def has_changes(self) -> bool:
-        if set(self.new) != set(self.live):
-            return True
-        return any(self.new[d].digest != self.live[d].digest for d in self.new)
+        return self.stats.written > 0 or self.new.keys() != self.live.keys()
 
     def commit(self) -> WriteStats:
         """Make the staging generation complete and swap it in; the old site becomes the staging folder."""
-        self.stats.removed = len(set(self.live) - set(self.new))
+        self.stats.removed = len(self.live.keys() - self.new.keys())
         if not self.has_changes():
             if any(self.new[d].fingerprint != self.live[d].fingerprint for d in self.new):
                 _write_state(self.output, self.new)  # same bytes, newer fingerprints: skip re-rendering next time
-            staged = {**self.staged, **self.new}
-            self._finish_staging(staged)
+            self.staged = {**self.staged, **self.new}
+            self._finish_staging(self.staged)
+            self.live = self.new
+            self._behind = _out_of_step(self.staged, self.live)
             return self.stats
-        for dest in sorted(set(self.staged) - set(self.new)):
+        stale = sorted(self.staged.keys() - self.new.keys())
+        for dest in stale:
             self._touch(dest)
-        _remove_empty_dirs(self.staging)
+        _remove_empty_parents(self.staging, stale)
         self._finish_staging(self.new)
         if self.output.exists():
             _exchange(self.staging, self.output)
+            self.staged, self.live = self.live, self.new
         else:
             os.rename(self.staging, self.output)
+            (self.staging / STATE_DIR).mkdir(parents=True)
+            self.staged, self.live = {}, self.new
+        self._behind = _out_of_step(self.staged, self.live)
         return self.stats
 
     def abort(self) -> None:
-        """Leave the site untouched; the journal tells the next build which staged files to distrust."""
-        self._journal.close()
+        """Leave the site untouched; the staged files this build touched are no longer known."""
+        if self._journal is not None:
+            self._journal.close()
+            self._journal = None
+        for dest in self._touched:
+            self.staged.pop(dest, None)
+        self._behind.update(self._touched)
 
     def _finish_staging(self, records: dict[str, FileRecord]) -> None:
+        assert self._journal is not None
         self._journal.close()
+        self._journal = None
         _write_state(self.staging, records)
         (self.staging / JOURNAL_FILE).unlink()
 
 
+def _out_of_step(staged: dict[str, FileRecord], live: dict[str, FileRecord]) -> set[str]:
+    """Files the staging folder does not share with the live site (the last build's changes, mostly)."""
+    behind = {dest for dest, record in live.items() if (old := staged.get(dest)) is None or old.inode != record.inode}
+    behind.update(staged.keys() - live.keys())
+    return behind
+
+
 def _write_state(folder: Path, records: dict[str, FileRecord]) -> None:
-    state = {"format": STATE_FORMAT, "complete": True,
-             "files": {dest: [r.digest, r.inode, r.fingerprint] for dest, r in sorted(records.items())}}
+    state = {"format": STATE_FORMAT, "files": {dest: tuple(record) for dest, record in records.items()}}
     (folder / STATE_DIR).mkdir(exist_ok=True)
     temporary = folder / f"{STATE_FILE}.tmp"
-    temporary.write_text(json.dumps(state, separators=(",", ":")), "utf-8")
+    temporary.write_bytes(marshal.dumps(state))
     os.replace(temporary, folder / STATE_FILE)
 
 
-def _remove_empty_dirs(folder: Path) -> None:
-    for root, dirs, files in os.walk(folder, topdown=False):
-        if root != str(folder) and not dirs and not files:
-            try:
-                os.rmdir(root)
-            except OSError:
-                pass
+def _remove_empty_parents(folder: Path, removed: list[str]) -> None:
+    """Folders that held only removed files go too (deepest first); others raise ENOTEMPTY and stay."""
+    parents = {parent for dest in removed for parent in PurePosixPath(dest).parents if str(parent) != "."}
+    for parent in sorted(parents, key=lambda p: len(p.parts), reverse=True):
+        try:
+            os.rmdir(folder / parent)
+        except OSError:
+            pass
 
 
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
 
+@functools.cache
+def _renameat2() -> ctypes._CFuncPtr | None:  # type: ignore[name-defined]
+    libc_name = ctypes.util.find_library("c")
+    return getattr(ctypes.CDLL(libc_name, use_errno=True), "renameat2", None) if libc_name else None
+
+
 def _exchange(a: Path, b: Path) -> None:
     """Swap two folders in one step (Linux renameat2); elsewhere three renames, recovered if interrupted."""
-    libc_name = ctypes.util.find_library("c")
-    renameat2 = getattr(ctypes.CDLL(libc_name, use_errno=True), "renameat2", None) if libc_name else None
+    renameat2 = _renameat2()
     if renameat2 is not None:
         result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
         if result == 0:

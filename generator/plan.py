@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import urls
 from .errors import BuildFailed, ContentError
@@ -18,10 +18,10 @@ class PageSpec:
     kind: str  # which context builder makes its context (see context.py)
     key: str = ""  # the record it shows: a slug, a category code, a static file name
     page: int = 1  # for paginated lists
+    dest: str = field(init=False)  # the output file
 
-    @property
-    def dest(self) -> str:
-        return urls.dest_path(self.path)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "dest", urls.dest_path(self.path))
 
 
 def category_page_count(paper_count: int) -> int:

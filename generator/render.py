@@ -6,9 +6,11 @@ import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import jinja2
 from jinja2 import meta
+from markupsafe import Markup
 
 from .context import PAGE_KINDS, Theme, site_context
 from .errors import TemplateError
@@ -102,21 +104,31 @@ def template_digests(env: jinja2.Environment, names: set[str]) -> dict[str, str]
     return digests
 
 
-def render_page(env: jinja2.Environment, site: Site, spec: PageSpec, theme: Theme,
-                theme_files: ThemeFiles) -> bytes:
+def render_page(env: jinja2.Environment, site: Site, spec: PageSpec, theme: Theme, theme_files: ThemeFiles,
+                **helpers: Any) -> bytes:
+    """A page's bytes; `helpers` are functions templates may call (such as `paper_card`)."""
     build_context, _ = PAGE_KINDS[spec.kind]
     context = build_context(site, spec, theme)
+    html = _render(env, theme_files, spec.template, f"/{spec.path}",
+                   {"site": site_context(site, theme), **helpers, **context})
+    return html.encode("utf-8")
+
+
+def render_fragment(env: jinja2.Environment, name: str, theme_files: ThemeFiles, **context: Any) -> Markup:
+    """A partial template rendered on its own, to be placed into many pages."""
+    return Markup(_render(env, theme_files, name, name, context))
+
+
+def _render(env: jinja2.Environment, theme_files: ThemeFiles, name: str, where: str, context: dict[str, Any]) -> str:
     try:
-        template = env.get_template(spec.template)
-        html = template.render(site=site_context(site, theme), **context)
+        return env.get_template(name).render(context)
     except jinja2.TemplateSyntaxError as exc:
-        raise TemplateError(_template_display_path(theme_files, exc.name or spec.template), exc.lineno or 0,
+        raise TemplateError(_template_display_path(theme_files, exc.filename or exc.name or name), exc.lineno or 0,
                             f"template syntax error: {exc.message}") from None
     except jinja2.TemplateError as exc:
-        name, line = _template_frame(exc, spec.template)
-        raise TemplateError(_template_display_path(theme_files, name), line,
-                            f"{exc.__class__.__name__}: {exc} (while rendering /{spec.path})") from None
-    return html.encode("utf-8")
+        template, line = _template_frame(exc, name)
+        raise TemplateError(_template_display_path(theme_files, template), line,
+                            f"{exc.__class__.__name__}: {exc} (while rendering {where})") from None
 
 
 def _template_frame(exc: BaseException, default: str) -> tuple[str, int]:

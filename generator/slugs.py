@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from functools import lru_cache
 
 MAX_SLUG_LENGTH = 60
 
@@ -79,6 +80,7 @@ def normalize_title(title: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", transliterate(without_latex)))
 
 
+@lru_cache(maxsize=65536)
 def normalize_name(name: str) -> str:
     """A key under which two spellings of a person's name compare equal."""
     return " ".join(re.findall(r"[a-z0-9]+", transliterate(name)))

@@ -7,7 +7,7 @@ custom domain, and from the 404 page at any depth.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from .taxonomy import Category
 
@@ -27,8 +27,8 @@ class Urls:
         return f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
 
     def link(self, path: str) -> str:
-        """The href for a site path such as `papers/x/` (site paths never start with "/")."""
-        return self.base_path + quote(path, safe="/.-_~?=&#%")
+        """The href for a site path such as `papers/x/` (site paths are built from safe slugs: no quoting)."""
+        return self.base_path + path
 
     def absolute(self, path: str) -> str | None:
         """The full URL of a site path, for canonical links, feeds and sitemaps; None without a host."""

@@ -12,7 +12,7 @@ from pathlib import PurePosixPath
 from ..errors import ContentError
 from ..markup import MarkupError, plain_text, render_block, render_inline
 from ..model import Author, Link, Metrics, Paper, PaperAuthor, PaperDate, Reference
-from ..slugs import slug_problem
+from ..slugs import normalize_name, slug_problem
 from ..taxonomy import Category, lookup_category, suggest_category
 from .fields import Fields
 from .yamldoc import YamlDoc, normalize_text, parse_front_matter, parse_yaml
@@ -73,7 +73,7 @@ def _render_body(errors: list[ContentError], src_path: str, body: str, first_lin
         return ""
 
 
-def parse_paper(src_path: str, text: str, errors: list[ContentError]) -> Paper | None:
+def parse_paper(src_path: str, text: str, errors: list[ContentError], digest: str = "") -> Paper | None:
     """A paper file: YAML front matter for the facts, Markdown body for the abstract."""
     try:
         document = parse_front_matter(normalize_text(text), src_path)
@@ -118,7 +118,7 @@ def parse_paper(src_path: str, text: str, errors: list[ContentError]) -> Paper |
         slug=slug, src_path=src_path, title=title, title_html=title_html, title_text=plain_text(title),
         authors=tuple(authors), et_al=et_al, date=date, category=category,
         abstract=document.body.strip(), abstract_html=abstract_html, score=score, citations=citations,
-        code_url=code_url, has_code=has_code, arxiv=arxiv, doi=doi, pdf=pdf, url=url, venue=venue,
+        code_url=code_url, has_code=has_code, arxiv=arxiv, doi=doi, pdf=pdf, url=url, venue=venue, digest=digest,
     )
 
 
@@ -132,11 +132,11 @@ def _paper_authors(fields: Fields) -> list[PaperAuthor]:
             slug = item.text("slug")
             item.finish()
             if name:
-                authors.append(PaperAuthor(name, slug, line))
+                authors.append(PaperAuthor(name, slug, line, normalize_name(name)))
             continue
         name = fields.item_text("authors", index, value)
         if name:
-            authors.append(PaperAuthor(name, None, line))
+            authors.append(PaperAuthor(name, None, line, normalize_name(name)))
     if fields.has("authors") and not authors and isinstance(fields.data.get("authors"), list):
         fields.error("authors", "a paper needs at least one author")
     return authors
@@ -151,7 +151,7 @@ def _code_link(fields: Fields) -> tuple[str | None, bool]:
     return url, url is not None
 
 
-def parse_author(src_path: str, text: str, errors: list[ContentError]) -> Author | None:
+def parse_author(src_path: str, text: str, errors: list[ContentError], digest: str = "") -> Author | None:
     """An author file: YAML (`bio:` field) or Markdown with front matter (the body is the bio)."""
     text = normalize_text(text)
     try:
@@ -190,7 +190,7 @@ def parse_author(src_path: str, text: str, errors: list[ContentError]) -> Author
     bio_html = _render_body(errors, src_path, bio, bio_line)
     return Author(
         slug=slug, src_path=src_path, name=name, category=category, metrics=metrics, links=links,
-        aliases=tuple(aliases), bio_html=bio_html, affiliation=affiliation, listed_papers=tuple(listed),
+        aliases=tuple(aliases), bio_html=bio_html, affiliation=affiliation, listed_papers=tuple(listed), digest=digest,
     )
 
 

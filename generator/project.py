@@ -1,0 +1,171 @@
+"""A site project's content held in memory: a refresh re-reads only the files that changed, then links.
+
+The CLI refreshes by comparing each file's size and mtime; the preview server passes the paths its
+watcher saw, so an edit costs one file read however large the site is.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import normalize_base_url, parse_site_config
+from .errors import BuildFailed, ContentError, UsageError
+from .link import build_site
+from .model import Author, Paper, Site, SiteConfig
+from .readers.native import parse_author, parse_paper, slug_from_path
+from .sources import SITE_CONFIG, classify, discover, load, signature
+
+_READERS = {"authors": parse_author, "papers": parse_paper}
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedFile:
+    kind: str
+    signature: tuple[int, int] | None
+    record: Author | Paper | SiteConfig | None
+    errors: tuple[ContentError, ...]
+
+
+class Project:
+    """One site project: its folder, an optional base-URL override, and its content as last read."""
+
+    def __init__(self, root: Path, base_url: str | None = None) -> None:
+        if not (root / SITE_CONFIG).is_file():
+            raise UsageError(f"{root} is not a site project: {SITE_CONFIG} is missing "
+                             "(create one with 'portfolio init DIR', or pass --source)")
+        self.root = root
+        self.base_url: str | None = None
+        if base_url is not None:
+            self.base_url = normalize_base_url(base_url)
+            if self.base_url is None:
+                raise UsageError(f"--base-url {base_url!r} must be a full URL such as 'https://user.github.io/repo/'")
+        self.files: dict[str, LoadedFile] = {}
+        self.problems: dict[str, ContentError] = {}  # files of a type that does not belong where they are
+        self._linked: Site | None = None  # the last site linked without errors
+        self._replaced: dict[str, Paper | Author | SiteConfig | None] = {}  # records re-read since then
+
+    def refresh(self, changed: Iterable[str] | None = None) -> set[str]:
+        """Re-read what changed: the given project-relative paths, or (None) every file whose stat moved.
+
+        Returns the paths whose records were re-read or dropped.
+        """
+        touched: set[str] = set()
+        if changed is None:
+            found, errors = discover(self.root)
+            self.problems = {error.location.path: error for error in errors}
+            present = dict(found)
+            for src_path in list(self.files):
+                if src_path not in present:
+                    self._replaced.setdefault(src_path, self.files.pop(src_path).record)
+                    touched.add(src_path)
+            for src_path, kind in found:
+                current = signature(self.root, src_path)
+                loaded = self.files.get(src_path)
+                if loaded is None or loaded.signature != current:
+                    self._read(src_path, kind, current)
+                    touched.add(src_path)
+            return touched
+        for src_path in changed:
+            file_kind, problem = classify(src_path)
+            current = signature(self.root, src_path)
+            self.problems.pop(src_path, None)
+            if problem and current is not None:
+                self.problems[src_path] = ContentError(src_path, 0, problem)
+            if file_kind is None or current is None:
+                removed = self.files.pop(src_path, None)
+                if removed is not None:
+                    self._replaced.setdefault(src_path, removed.record)
+                    touched.add(src_path)
+                continue
+            self._read(src_path, file_kind, current)
+            touched.add(src_path)
+        return touched
+
+    def _read(self, src_path: str, kind: str, current: tuple[int, int] | None) -> None:
+        previous = self.files.get(src_path)
+        self._replaced.setdefault(src_path, previous.record if previous else None)
+        errors: list[ContentError] = []
+        record: Author | Paper | SiteConfig | None = None
+        try:
+            source = load(self.root, src_path, kind)
+            if kind == "config":
+                record = parse_site_config(source.text, src_path, errors)
+            else:
+                record = _READERS[kind](src_path, source.text, errors, source.digest)
+        except ContentError as exc:
+            errors.append(exc)
+        except FileNotFoundError:
+            self.files.pop(src_path, None)
+            return
+        self.files[src_path] = LoadedFile(kind, current, record, tuple(errors))
+
+    def site(self) -> Site:
+        """Link the records into a Site; every problem of every file is raised together."""
+        site = self._relinked_papers_only() or self._link_all()
+        self._linked, self._replaced = site, {}
+        return site
+
+    def _relinked_papers_only(self) -> Site | None:
+        """The last site with some papers' records swapped, when no change can alter any link or order.
+
+        That is the common edit (an abstract, a score, a typo in a title word that keeps the order...): it
+        then costs nothing proportional to the size of the site.
+        """
+        if self._linked is None or self.problems:
+            return None
+        swaps: dict[str, Paper] = {}
+        for src_path, old in self._replaced.items():
+            loaded = self.files.get(src_path)
+            new = loaded.record if loaded else None
+            if loaded is None or loaded.errors or not isinstance(old, Paper) or not isinstance(new, Paper):
+                return None
+            if _link_key(old) != _link_key(new):
+                return None
+            swaps[new.slug] = new
+        papers = dict(self._linked.papers)
+        papers.update(swaps)
+        return dataclasses.replace(self._linked, papers=papers)
+
+    def _link_all(self) -> Site:
+        errors: list[ContentError] = list(self.problems.values())
+        authors: list[Author] = []
+        papers: list[Paper] = []
+        unreadable: set[str] = set()  # files too broken to read: references to them are not errors too
+        config: SiteConfig | None = None
+        for src_path, loaded in self.files.items():
+            errors.extend(loaded.errors)
+            record = loaded.record
+            if isinstance(record, SiteConfig):
+                config = record
+            elif isinstance(record, Author):
+                authors.append(record)
+            elif isinstance(record, Paper):
+                papers.append(record)
+            else:
+                unreadable.add(slug_from_path(src_path))
+        if config is None:
+            if not errors:
+                errors.append(ContentError(SITE_CONFIG, 0, "the site settings file is missing"))
+            raise BuildFailed(errors)
+        if self.base_url is not None:
+            config = dataclasses.replace(config, base_url=self.base_url)
+        site = build_site(config, SITE_CONFIG, authors, papers, errors, unreadable)
+        if errors:
+            raise BuildFailed(errors)
+        return site
+
+
+def _link_key(paper: Paper) -> tuple[object, ...]:
+    """Everything of a paper that linking and ordering read."""
+    return (paper.slug, paper.date, paper.title_text.lower(), paper.category.code,
+            tuple((author.key, author.slug) for author in paper.authors))
+
+
+def load_site(root: Path, base_url: str | None = None) -> Site:
+    """Read and link a whole project once."""
+    project = Project(root, base_url)
+    project.refresh()
+    return project.site()

@@ -1,0 +1,162 @@
+"""Incremental builds are byte-identical to clean builds, whatever sequence of edits came before."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from generator.build import Builder
+from generator.errors import BuildFailed
+from generator.project import Project
+
+NAMES = ["Ada Lovelace", "Alan Turing", "Grace Hopper", "Edsger Dijkstra", "Barbara Liskov", "Donald Knuth"]
+CATEGORIES = ["cs.LG", "cs.CV", "cs.CL", "stat.ML"]
+
+
+def slug(name: str) -> str:
+    return name.lower().replace(" ", "-")
+
+
+def paper_text(rng: random.Random, title: str) -> str:
+    authors = rng.sample(NAMES + ["Outside Person", "Another One"], rng.randint(1, 4))
+    lines = ["---", f"title: {title}", "authors:", *(f"  - {a}" for a in authors),
+             f"date: {rng.randint(2015, 2025)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+             f"category: {rng.choice(CATEGORIES)}"]
+    if rng.random() < 0.5:
+        lines.append(f"score: {rng.randint(1, 400) / 10}")
+    if rng.random() < 0.3:
+        lines.append("et_al: true")
+    lines += ["---", f"An abstract with $x^{rng.randint(2, 9)}$ and words {rng.random():.6f}."]
+    return "\n".join(lines) + "\n"
+
+
+class Scratch:
+    """A small project the test edits at random, remembering which files each edit touched."""
+
+    def __init__(self, root: Path, rng: random.Random) -> None:
+        self.root, self.rng = root, rng
+        self.counter = 0
+        self.write("content/site.yaml", "title: Lab\nbase_url: https://lab.example.org/x/\nowners: [ada-lovelace]\n")
+        self.papers: list[str] = []
+        for _ in range(12):
+            self.add_paper()
+        for name in NAMES:
+            self.write_author(name, self.rng.sample(self.papers, self.rng.randint(0, 5)))
+
+    def write(self, rel: str, text: str) -> str:
+        path = self.root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, "utf-8")
+        return rel
+
+    def write_author(self, name: str, papers: list[str], aliases: tuple[str, ...] = ()) -> str:
+        lines = [f"name: {name}", "metrics:", f"  h_index: {self.rng.randint(1, 50)}"]
+        if aliases:
+            lines.append(f"aliases: [{', '.join(aliases)}]")
+        lines.append("papers:" + ("" if papers else " []"))
+        lines += [f"  - {p}" for p in papers]
+        return self.write(f"content/authors/{slug(name)}.yaml", "\n".join(lines) + "\n")
+
+    def add_paper(self) -> str:
+        self.counter += 1
+        name = f"paper-{self.counter}"
+        self.papers.append(name)
+        return self.write(f"content/papers/{name}.md", paper_text(self.rng, f"Paper number {self.counter}"))
+
+    def author_lists(self) -> dict[str, list[str]]:
+        lists = {}
+        for name in NAMES:
+            text = (self.root / f"content/authors/{slug(name)}.yaml").read_text()
+            lists[name] = [line[4:] for line in text.splitlines() if line.startswith("  - ")]
+        return lists
+
+    def random_edit(self) -> set[str]:
+        rng = self.rng
+        choice = rng.randrange(9)
+        paper = rng.choice(self.papers)
+        path = f"content/papers/{paper}.md"
+        text = (self.root / path).read_text()
+        if choice == 0:  # abstract only
+            return {self.write(path, text.replace("words", f"words {rng.random():.3f}"))}
+        if choice == 1:  # title (changes order among equal dates, and every list showing it)
+            return {self.write(path, text.replace("title: Paper", f"title: Renamed {rng.randint(0, 99)} Paper"))}
+        if choice == 2:  # the whole front matter at random: date, category, authors
+            return {self.write(path, paper_text(rng, f"Paper {paper}"))}
+        if choice == 3:  # a new paper, listed by someone
+            added = self.add_paper()
+            name = rng.choice(NAMES)
+            return {added, self.write_author(name, self.author_lists()[name] + [self.papers[-1]])}
+        if choice == 4 and len(self.papers) > 3:  # delete a paper and the references to it
+            self.papers.remove(paper)
+            (self.root / path).unlink()
+            return {path} | {self.write_author(n, [p for p in ps if p != paper])
+                             for n, ps in self.author_lists().items() if paper in ps}
+        if choice == 5:  # an author reorders their list
+            name = rng.choice(NAMES)
+            papers = self.author_lists()[name]
+            rng.shuffle(papers)
+            return {self.write_author(name, papers)}
+        if choice == 6:  # an alias that makes a name on papers link to another author
+            name = rng.choice(NAMES)
+            return {self.write_author(name, self.author_lists()[name], aliases=("Outside Person",))
+                    if not any("Outside Person" in (self.root / f"content/authors/{slug(n)}.yaml").read_text()
+                               for n in NAMES) else self.write_author(name, self.author_lists()[name])}
+        if choice == 7:  # the site's settings
+            return {self.write("content/site.yaml", f"title: Lab {rng.randint(0, 9)}\n"
+                               "base_url: https://lab.example.org/x/\nowners: [ada-lovelace]\n")}
+        # a broken edit: the build must fail and change nothing; the next edit repairs it
+        return {self.write(path, text.replace("category:", "category: [unclosed"))}
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.relative_to(folder).parts[0] != ".portfolio"}
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_edit_sequences_build_the_same_bytes_as_clean_builds(tmp_path: Path, seed: int) -> None:
+    rng = random.Random(seed)
+    scratch = Scratch(tmp_path / "project", rng)
+    watched = Builder(Project(scratch.root), tmp_path / "watched")  # told which files changed, like the server
+    polled = Builder(Project(scratch.root), tmp_path / "polled")  # finds changes itself, like `portfolio build`
+    watched.build()
+    polled.build()
+    broken: set[str] = set()
+    for step in range(14):
+        changed = scratch.random_edit() | broken
+        before = tree(tmp_path / "watched")
+        try:
+            watched.build(changed)
+        except BuildFailed:
+            broken = changed
+            assert tree(tmp_path / "watched") == before, f"step {step}: a failed build changed the site"
+            with pytest.raises(BuildFailed):
+                polled.build()
+            (scratch.root / sorted(changed)[0]).write_text(  # repair the broken file
+                (scratch.root / sorted(changed)[0]).read_text().replace("category: [unclosed", "category:"))
+            continue
+        broken = set()
+        polled.build()
+        clean = Builder(Project(scratch.root), tmp_path / f"clean-{step}")
+        clean.build()
+        expected = tree(tmp_path / f"clean-{step}")
+        assert tree(tmp_path / "watched") == expected, f"step {step}: incremental (watched) differs from clean"
+        assert tree(tmp_path / "polled") == expected, f"step {step}: incremental (polled) differs from clean"
+
+
+def test_unchanged_pages_keep_their_files_and_mtimes(tmp_path: Path) -> None:
+    scratch = Scratch(tmp_path / "project", random.Random(5))
+    builder = Builder(Project(scratch.root), tmp_path / "out")
+    builder.build()
+    stamps = {p: p.stat().st_mtime_ns for p in (tmp_path / "out").rglob("*.html")}
+    paper = scratch.papers[0]
+    path = f"content/papers/{paper}.md"
+    scratch.write(path, (scratch.root / path).read_text().replace("words", "other words"))
+    result = builder.build({path})
+    changed = {p.relative_to(tmp_path / "out").as_posix() for p, stamp in stamps.items()
+               if p.stat().st_mtime_ns != stamp}
+    assert f"papers/{paper}/index.html" in changed
+    assert changed == set(result.changed)
+    assert len(changed) <= 1 + len(NAMES)  # its page and the pages of the authors listing it, at most
