@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -114,10 +115,13 @@ class SitePages:
             # Only records' contents changed: every page shows the same records as before.
             self.inputs, self.showing = self.previous.indexed_inputs()
             papers, authors = self.changed
+            self.facts.inherit(self.previous.facts, papers | {p for a in authors for p in site.author_papers.get(a, ())})
             keys = papers | {"@" + slug for slug in authors}
             by_dest = self.previous.specs_by_dest()
             self.dirty = [by_dest[dest] for dest in sorted({d for key in keys for d in self.showing.get(key, ())})]
         self._by_dest: dict[str, PageSpec] | None = None
+        self.card_variants: set[tuple[str, bool]] = set()  # (heading, show_abstract) pairs templates asked for
+        self.warm: bool = self.previous is not None and self.previous.warm
 
     def specs_by_dest(self) -> dict[str, PageSpec]:
         if self._by_dest is None:
@@ -173,6 +177,7 @@ class SitePages:
 
     def paper_card(self, slug: str, heading: str = "h3", show_abstract: bool = False) -> Markup:
         """A paper as lists show it, rendered once per build however many pages list it."""
+        self.card_variants.add((heading, show_abstract))
         key = (self.shared_fingerprint, self.facts.paper(slug), heading, str(show_abstract))
         html = self.theme.fragments.get(key)
         if html is None:
@@ -198,6 +203,10 @@ class Builder:
 
     def reload_theme(self) -> None:
         self.theme = None
+
+    def base_url(self) -> str:
+        """The base URL of the last successful build ("/" before any)."""
+        return self.pages.site.config.base_url if self.pages else "/"
 
     def build(self, changed: set[str] | None = None, *, clean: bool = False) -> BuildResult:
         """Build after the given content paths changed (None: check every file)."""
@@ -253,6 +262,53 @@ class Builder:
         self.pages = pages
         return BuildResult(self.output, len(pages.specs), rendered, stats.written, stats.removed,
                            time.perf_counter() - started, tuple(stats.changed_paths))
+
+
+
+    def warm_up(self, lock: threading.Lock, stop: threading.Event) -> bool:
+        """Prepare, in the background, what the first edits would otherwise pay for; False if there was nothing.
+
+        After a build that rendered little (the site was up to date), the paper cards of long lists and
+        the index of which page shows which record are not yet in memory. One page of each list kind is
+        rendered to learn which card variants the theme uses, then every card those pages need; the lock is
+        taken in small steps so an edit never waits long.
+        """
+        with lock:
+            pages = self.pages
+            if pages is None or pages.warm:
+                return False
+            pages.warm = True
+            pages.indexed_inputs()
+            first_of_kind: dict[str, PageSpec] = {}
+            for spec in pages.specs:
+                if spec.kind in ("author", "category", "index"):
+                    first_of_kind.setdefault(spec.kind, spec)
+        for kind, spec in first_of_kind.items():
+            with lock:
+                pages.card_variants.clear()
+                try:
+                    pages.render(spec)
+                except ContentError:
+                    return False
+                variants = set(pages.card_variants)
+            batch: list[str] = []
+            for other in pages.specs:
+                if other.kind != kind:
+                    continue
+                batch.extend(pages.inputs[other.dest].papers)
+                if len(batch) >= 200 or other is pages.specs[-1]:
+                    with lock:
+                        if stop.is_set() or self.pages is not pages:
+                            return True
+                        for slug in batch:
+                            for heading, abstract in variants:
+                                pages.paper_card(slug, heading, abstract)
+                    batch = []
+            with lock:
+                for slug in batch:
+                    for heading, abstract in variants:
+                        pages.paper_card(slug, heading, abstract)
+        return True
 
 
 def build(root: Path, output: Path | None = None, *, base_url: str | None = None, clean: bool = False) -> BuildResult:

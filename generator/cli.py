@@ -8,6 +8,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -46,6 +48,93 @@ def cmd_build(args: argparse.Namespace) -> int:
     result = build(project, output, base_url=args.base_url, clean=args.clean)
     print(f"Built {result.pages} pages ({result.rendered} rendered, {result.written} files written, "
           f"{result.removed} removed) in {result.seconds * 1000:.0f} ms -> {os.path.relpath(result.output)}")
+    return EXIT_OK
+
+
+def _error_lines(project: Path, error: GeneratorError) -> list[str]:
+    if isinstance(error, BuildFailed):
+        return [_format_error(project, e) for e in error.errors]
+    if isinstance(error, ContentError):
+        return [_format_error(project, error)]
+    return [str(error)]
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import signal
+    import webbrowser
+
+    from .build import Builder
+    from .project import Project
+    from .serve import BuildState, PreviewServer, base_path_of, rebuild
+    from .watch import RESCAN, ChangeWatcher
+
+    root = _source(args)
+    builder = Builder(Project(root, args.base_url), Path(args.output).expanduser() if args.output else None)
+    state = BuildState()
+
+    try:
+        server = PreviewServer((args.host, args.port), builder.output, "/", state)
+    except OSError as error:
+        raise UsageError(f"cannot listen on {args.host}:{args.port} ({error.strerror}); "
+                         "try another --port") from None
+
+    lock, stopping, watcher_started = threading.Lock(), threading.Event(), threading.Event()
+
+    def run_build(changed: set[str] | None) -> tuple[int, int]:
+        with lock:
+            if changed is not None and any(p == RESCAN or p.startswith("templates/") for p in changed):
+                builder.reload_theme()
+                changed = None if RESCAN in changed else {p for p in changed if not p.startswith("templates/")}
+            result = builder.build(changed)
+            server.base_path = base_path_of(builder.base_url())
+        if watcher_started.is_set():
+            threading.Thread(target=warm_up, daemon=True).start()
+        return result.rendered, result.written
+
+    def warm_up() -> None:
+        started = time.perf_counter()
+        if builder.warm_up(lock, stopping) and not stopping.is_set():
+            print(f"{time.strftime('%H:%M:%S')} ready for fast rebuilds (caches filled in "
+                  f"{(time.perf_counter() - started) * 1000:.0f} ms)", flush=True)
+
+    def report(changed: set[str] | None) -> None:
+        outcome = rebuild(run_build, changed, state, lambda error: _error_lines(root, error))
+        what = ", ".join(outcome.changed[:3]) + (f" and {len(outcome.changed) - 3} more" if len(outcome.changed) > 3 else "")
+        stamp = time.strftime("%H:%M:%S")
+        if outcome.errors:
+            print(f"{stamp} {what}: build failed in {outcome.milliseconds:.0f} ms; still serving the last good "
+                  "site", file=sys.stderr)
+            for line in outcome.errors:
+                print(f"  {line}", file=sys.stderr)
+        else:
+            print(f"{stamp} {what}: {outcome.rendered} pages re-rendered, {outcome.written} files written "
+                  f"in {outcome.milliseconds:.0f} ms", flush=True)
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    watcher = ChangeWatcher(root, [root / "content", root / "templates"], report)
+    try:
+        report(None)
+        host, port = str(server.server_address[0]), server.server_address[1]
+        url = f"http://{host if ':' not in host else f'[{host}]'}:{port}{server.base_path}"
+        watcher.start()
+        print(f"Serving {url} (watching content/ and templates/; Ctrl-C to stop)", flush=True)
+        watcher_started.set()
+        threading.Thread(target=warm_up, daemon=True).start()
+        if args.open:
+            webbrowser.open(url)
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stopping.set()
+        state.stop()
+        if watcher_started.is_set():
+            watcher.stop()
+        server.server_close()
+    print("Stopped.", flush=True)
     return EXIT_OK
 
 
@@ -103,6 +192,20 @@ def make_parser() -> argparse.ArgumentParser:
                             "(e.g. https://user.github.io/repo/)")
     build.add_argument("--clean", action="store_true", help="re-render every page, ignoring the previous build")
     build.set_defaults(handler=cmd_build)
+
+    serve = commands.add_parser("serve", help="build, serve on this computer, and rebuild as you edit",
+                                description="Build the site, serve it over HTTP at its base URL's path (as GitHub "
+                                            "Pages will), watch content/ and templates/, rebuild what an edit "
+                                            "affects and reload open browser tabs. A build error is shown over "
+                                            "the page while the last good site stays served.")
+    _add_source(serve)
+    serve.add_argument("--output", metavar="DIR", help="output folder (default: <source>/site)")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default: %(default)s, this computer only)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default: %(default)s; 0 picks a free one)")
+    serve.add_argument("--base-url", metavar="URL", help="override base_url from content/site.yaml")
+    serve.add_argument("--open", action="store_true", help="open the site in the default web browser")
+    serve.set_defaults(handler=cmd_serve)
 
     check = commands.add_parser("check", help="validate content and templates without writing anything",
                                 description="Read all content and render every page in memory; report every "

@@ -110,6 +110,12 @@ class Facts:
         site = self.site
         return tuple(site.authors[s].name for s in site.hidden_authors(slug)) if slug in site.papers else ()
 
+    def inherit(self, previous: Facts, changed: set[str]) -> None:
+        """Take over the previous build's facts of every paper not in `changed` (all still hold)."""
+        self._papers = previous._papers.copy()
+        for slug in changed:
+            self._papers.pop(slug, None)
+
     def author(self, slug: str) -> str:
         return f"author {slug} {self.site.authors[slug].digest}"
 

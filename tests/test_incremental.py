@@ -134,8 +134,8 @@ def test_random_edit_sequences_build_the_same_bytes_as_clean_builds(tmp_path: Pa
             assert tree(tmp_path / "watched") == before, f"step {step}: a failed build changed the site"
             with pytest.raises(BuildFailed):
                 polled.build()
-            (scratch.root / sorted(changed)[0]).write_text(  # repair the broken file
-                (scratch.root / sorted(changed)[0]).read_text().replace("category: [unclosed", "category:"))
+            (scratch.root / min(changed)).write_text(  # repair the broken file
+                (scratch.root / min(changed)).read_text().replace("category: [unclosed", "category:"))
             continue
         broken = set()
         polled.build()

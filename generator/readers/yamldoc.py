@@ -73,7 +73,11 @@ def parse_yaml(text: str, path: str, first_line: int = 1) -> YamlDoc:
         mark = exc.problem_mark or exc.context_mark
         line = first_line + mark.line if mark else first_line
         problem = exc.problem or exc.context or "invalid YAML"
-        raise ContentError(path, line, f"YAML syntax error: {problem} (check indentation, colons and quotes)")
+        hint = "check indentation, colons and quotes"
+        if exc.context and exc.context_mark and exc.problem_mark and exc.context_mark.line != exc.problem_mark.line:
+            hint = f"{exc.context.removeprefix('while parsing ')} that starts on line " \
+                   f"{first_line + exc.context_mark.line}; {hint}"
+        raise ContentError(path, line, f"YAML syntax error: {problem} ({hint})") from None
     except yaml.YAMLError as exc:
         raise ContentError(path, first_line, f"YAML error: {exc}")
     lines: dict[KeyPath, int] = {}
