@@ -160,3 +160,18 @@ def test_unchanged_pages_keep_their_files_and_mtimes(tmp_path: Path) -> None:
     assert f"papers/{paper}/index.html" in changed
     assert changed == set(result.changed)
     assert len(changed) <= 1 + len(NAMES)  # its page and the pages of the authors listing it, at most
+
+
+def test_a_template_edit_re_renders_only_the_pages_that_use_it(tmp_path: Path) -> None:
+    scratch = Scratch(tmp_path / "project", random.Random(7))
+    theme = scratch.root / "templates"
+    theme.mkdir()
+    default = Path(__file__).resolve().parent.parent / "templates" / "category.html"
+    (theme / "category.html").write_text(default.read_text())
+    builder = Builder(Project(scratch.root), tmp_path / "out")
+    first = builder.build()
+    (theme / "category.html").write_text(default.read_text().replace("newest first.", "newest first!"))
+    builder.reload_theme()
+    result = builder.build(set())
+    category_pages = {p for p in first.changed if p.startswith("categories/") and p != "categories/index.html"}
+    assert set(result.changed) == category_pages and result.rendered == len(category_pages)
