@@ -141,8 +141,52 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from .build import check
 
-    pages = check(_source(args))
-    print(f"Content is valid: {pages} pages would be built.")
+    root = _source(args)
+    if not args.links:
+        pages = check(root)
+        print(f"Content is valid: {pages} pages would be built.")
+        return EXIT_OK
+    import tempfile
+
+    from .build import Builder
+    from .linkcheck import check_links
+    from .project import Project
+    from .serve import serving
+
+    with tempfile.TemporaryDirectory(prefix="portfolio-links-") as scratch:
+        builder = Builder(Project(root, args.base_url), Path(scratch) / "site")
+        builder.build()
+        public = builder.base_url()
+        with serving(builder.output, public) as url:
+            pages, broken = check_links(url, public if public.startswith("http") else None)
+    for link in broken:
+        print(f"{link.page or '/'}: {link.link}: {link.reason}", file=sys.stderr)
+    if broken:
+        print(f"{len(broken)} broken link{'s' if len(broken) != 1 else ''} on {pages} pages.", file=sys.stderr)
+        return EXIT_CONTENT
+    print(f"Content is valid and all links work: {pages} pages checked.")
+    return EXIT_OK
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from .publish import publish
+
+    result = publish(_source(args), remote=args.remote, branch=args.branch, message=args.message,
+                     dry_run=args.dry_run, push=not args.no_push, base_url=args.base_url)
+    changes = f"{len(result.added)} added, {len(result.changed)} changed, {len(result.removed)} removed"
+    if args.dry_run:
+        for marker, paths in (("A", result.added), ("M", result.changed), ("D", result.removed)):
+            for path in paths:
+                print(f"{marker} {path}")
+        print(f"Dry run: publishing would commit {result.files} files to '{result.branch}' ({changes}); "
+              "nothing was written." if (result.added or result.changed or result.removed) else
+              f"Dry run: '{result.branch}' already holds this site; nothing to publish.")
+        return EXIT_OK
+    if result.commit is None:
+        print(f"Nothing to publish: '{result.branch}' already holds this site ({(result.parent or '')[:12]}).")
+        return EXIT_OK
+    where = f"; pushed to {result.pushed_to}" if result.pushed_to else " (not pushed: --no-push)"
+    print(f"Published {result.files} files to '{result.branch}' as {result.commit[:12]} ({changes}){where}.")
     return EXIT_OK
 
 
@@ -211,7 +255,26 @@ def make_parser() -> argparse.ArgumentParser:
                                 description="Read all content and render every page in memory; report every "
                                             "problem as path:line: message. Writes nothing.")
     _add_source(check)
+    check.add_argument("--links", action="store_true",
+                       help="also build the site into a temporary folder, serve it on 127.0.0.1 and check that every "
+                            "internal link, image and fragment resolves (exit 1 and a list when some do not)")
+    check.add_argument("--base-url", metavar="URL", help="with --links: override base_url from content/site.yaml")
     check.set_defaults(handler=cmd_check)
+
+    publish = commands.add_parser("publish", help="commit a clean build to the gh-pages branch and push it",
+                                  description="Make a clean production build and commit it as the whole tree of a "
+                                              "branch (default gh-pages) with git's plumbing: your working tree, "
+                                              "index and current branch are never touched. One commit per "
+                                              "publish; none when the site did not change. Then push.")
+    _add_source(publish)
+    publish.add_argument("--remote", default="origin", help="remote to push to (default: %(default)s)")
+    publish.add_argument("--branch", default="gh-pages", help="branch that holds the site (default: %(default)s)")
+    publish.add_argument("--message", metavar="MSG", help="commit message (default: 'Publish site from <commit>')")
+    publish.add_argument("--base-url", metavar="URL", help="override base_url from content/site.yaml")
+    publish.add_argument("--dry-run", action="store_true",
+                         help="list the files that would be added (A), changed (M) and removed (D); commit nothing")
+    publish.add_argument("--no-push", action="store_true", help="commit to the local branch only")
+    publish.set_defaults(handler=cmd_publish)
 
     init = commands.add_parser("init", help="create a new minimal site project",
                                description="Create a new site project in DIR (which must be empty or missing) "

@@ -63,6 +63,9 @@ def parse_site_config(text: str, src_path: str, errors: list[ContentError]) -> S
     if cname is not None and not _HOSTNAME.match(cname.lower()):
         fields.error("cname", f"cname {cname!r} must be a bare host name such as 'www.example.org'")
         cname = None
+    elif cname is not None and urlsplit(base_url).netloc.lower() != cname.lower():
+        fields.error("cname", f"with the custom domain {cname!r}, GitHub Pages serves the site at its root: set "
+                              f"base_url: https://{cname.lower()}/")
     latest = fields.number("latest_papers", integer=True, minimum=0)
     fields.finish()
     return SiteConfig(

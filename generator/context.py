@@ -16,7 +16,7 @@ from markupsafe import Markup
 from . import urls
 from .citations import paper_bibtex
 from .model import Author, Paper, Site
-from .plan import CATEGORY_PAGE_SIZE, PageSpec, category_page_count
+from .plan import CATEGORY_PAGE_SIZE, PageSpec, category_page_count, is_html_page, plan_site
 from .taxonomy import Category
 from .urls import Urls
 
@@ -304,6 +304,28 @@ def no_inputs(site: Site, spec: PageSpec) -> PageInputs:
     return PageInputs()
 
 
+def sitemap_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
+    pages = [s for s in plan_site(site, []) if is_html_page(s) and s.kind != "not_found"]
+    return {"urls": [url for s in pages if (url := theme.urls.absolute(s.path))]}
+
+
+def sitemap_inputs(site: Site, spec: PageSpec) -> PageInputs:
+    counts = tuple((group.category.code, len(group.papers)) for group in site.categories)
+    return PageInputs(extra=(tuple(site.authors), tuple(site.papers), counts))
+
+
+def robots_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
+    return {"sitemap": theme.urls.absolute("sitemap.xml")}
+
+
+def cname_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
+    return {"cname": site.config.cname}
+
+
+def empty_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
+    return {}
+
+
 PAGE_KINDS: dict[str, tuple[Callable[[Site, PageSpec, Theme], Context], Callable[[Site, PageSpec], PageInputs]]] = {
     "index": (index_context, index_inputs),
     "author": (author_context, author_inputs),
@@ -312,6 +334,10 @@ PAGE_KINDS: dict[str, tuple[Callable[[Site, PageSpec, Theme], Context], Callable
     "categories": (categories_context, categories_inputs),
     "authors": (authors_context, authors_inputs),
     "not_found": (not_found_context, no_inputs),
+    "sitemap": (sitemap_context, sitemap_inputs),
+    "robots": (robots_context, no_inputs),
+    "cname": (cname_context, no_inputs),
+    "nojekyll": (empty_context, no_inputs),
 }
 
 

@@ -42,8 +42,19 @@ def plan_site(site: Site, static_files: list[str]) -> list[PageSpec]:
             specs.append(PageSpec(urls.category_path(group.category, page), "category.html", "category",
                                   group.category.code, page))
     specs += [PageSpec(urls.static_path(name), "", "static", name) for name in static_files]
+    specs += [
+        PageSpec("sitemap.xml", "sitemap.xml", "sitemap"),
+        PageSpec("robots.txt", "robots.txt", "robots"),
+        PageSpec(".nojekyll", "nojekyll.txt", "nojekyll"),  # GitHub Pages: serve the files as they are
+    ]
+    if site.config.cname:
+        specs.append(PageSpec("CNAME", "CNAME.txt", "cname"))  # GitHub Pages: the custom domain
     _check_unique_destinations(specs)
     return specs
+
+
+def is_html_page(spec: PageSpec) -> bool:
+    return spec.kind not in ("static", "sitemap", "robots", "nojekyll", "cname")
 
 
 def _check_unique_destinations(specs: list[PageSpec]) -> None:

@@ -15,7 +15,8 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -190,7 +191,9 @@ class PreviewHandler(BaseHTTPRequestHandler):
             self._respond(HTTPStatus.OK, self._live(body, kind), kind, send_body)
 
     def _live(self, body: bytes, kind: str) -> bytes:
-        return inject_live_script(body, self.server.state.epoch) if kind.startswith("text/html") else body
+        if self.server.live and kind.startswith("text/html"):
+            return inject_live_script(body, self.server.state.epoch)
+        return body
 
     def _respond(self, status: HTTPStatus, body: bytes, kind: str, send_body: bool) -> None:
         self.send_response(status)
@@ -242,11 +245,28 @@ class PreviewServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], output: Path, base_path: str, state: BuildState) -> None:
+    def __init__(self, address: tuple[str, int], output: Path, base_path: str, state: BuildState,
+                 live: bool = True) -> None:
         self.output = output
         self.base_path = base_path
         self.state = state
+        self.live = live  # add the reload script to pages (the preview); off for serving a site as it is
         super().__init__(address, PreviewHandler)
+
+
+@contextmanager
+def serving(output: Path, base_url: str) -> Iterator[str]:
+    """Serve a built folder as it is on 127.0.0.1 (a free port) for the duration; yields the site's URL."""
+    state = BuildState()
+    server = PreviewServer(("127.0.0.1", 0), output, base_path_of(base_url), state, live=False)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}{server.base_path}"
+    finally:
+        state.stop()
+        server.shutdown()
+        server.server_close()
 
 
 @dataclass
