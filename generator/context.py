@@ -16,7 +16,7 @@ from markupsafe import Markup
 from . import urls
 from .citations import paper_bibtex
 from .model import Author, Paper, Site
-from .plan import CATEGORY_PAGE_SIZE, PageSpec, category_page_count, is_html_page, plan_site
+from .plan import LIST_PAGE_SIZE, PageSpec, is_html_page, list_page_count, plan_site
 from .taxonomy import Category
 from .urls import Urls
 
@@ -68,7 +68,7 @@ def paper_item(site: Site, paper: Paper, theme: Theme) -> dict[str, Any]:
         "date": paper.date.display(),
         "date_iso": paper.date.iso(),
         "year": paper.date.year,
-        "category": _category_view(paper.category, theme),
+        "category": _category_view(paper.category, theme) if paper.category else None,
         "score": format_number(paper.score),
         "citations": format_number(paper.citations),
         "code_url": paper.code_url,
@@ -178,19 +178,18 @@ def _page(title: str, description: str, spec: PageSpec, theme: Theme, site: Site
 # --- contexts and their inputs, one pair per page kind ------------------------------------------------------
 
 def index_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
-    latest = list(site.papers.values())[: site.config.latest_papers]
     return {
         "page": _page(site.config.title, site.config.description, spec, theme, site),
         "authors": [_author_card(site, author, theme) for author in site.authors.values()],
-        "latest": [paper.slug for paper in latest],
+        "latest": site.newest[: site.config.latest_papers],
         "paper_count": len(site.papers),
-        "categories_url": theme.urls.link("categories/"),
+        "papers_url": theme.urls.link(urls.papers_path()),
     }
 
 
 def index_inputs(site: Site, spec: PageSpec) -> PageInputs:
     authors, counts = _author_cards_inputs(site)
-    latest = tuple(list(site.papers)[: site.config.latest_papers])
+    latest = site.newest[: site.config.latest_papers]
     return PageInputs(latest, authors, (len(site.papers), counts))
 
 
@@ -228,13 +227,15 @@ def paper_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
         links.append(("Publisher", paper.url))
     names = ", ".join(a.name for a in paper.authors) + (" et al." if paper.et_al else "")
     return {
-        "page": _page(paper.title_text, f"{names} ({paper.date.year}). {paper.category.name}.", spec, theme, site),
+        "page": _page(paper.title_text, f"{names} ({paper.date.year})." + (f" {paper.category.name}."
+                      if paper.category else ""), spec, theme, site),
         "paper": item,
         "venue": paper.venue,
         "arxiv": paper.arxiv,
         "doi": paper.doi,
         "links": links,
         "bibtex": paper_bibtex(paper, theme.urls.absolute(spec.path)),
+        "papers_url": theme.urls.link(urls.papers_path()),
     }
 
 
@@ -249,27 +250,49 @@ def _category_group(site: Site, code: str) -> tuple[Category, tuple[str, ...]]:
     raise KeyError(code)
 
 
-def category_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
-    category, slugs = _category_group(site, spec.key)
-    pages = category_page_count(len(slugs))
-    start = (spec.page - 1) * CATEGORY_PAGE_SIZE
-    title = f"{category.name} ({category.code})" + (f", page {spec.page}" if spec.page > 1 else "")
+def _list_page(slugs: tuple[str, ...], spec: PageSpec, path_of: Callable[[int], str], theme: Theme) -> Context:
+    """The part of a paginated paper list that one page shows, and the links to the other pages."""
+    pages = list_page_count(len(slugs))
+    start = (spec.page - 1) * LIST_PAGE_SIZE
     return {
-        "page": _page(title, f"{len(slugs)} papers in {category.name} ({category.code}).", spec, theme, site),
-        "category": _category_view(category, theme),
         "total": len(slugs),
-        "papers": slugs[start:start + CATEGORY_PAGE_SIZE],
+        "papers": slugs[start:start + LIST_PAGE_SIZE],
         "pagination": {
             "current": spec.page,
-            "pages": [(n, theme.urls.link(urls.category_path(category, n))) for n in range(1, pages + 1)],
+            "pages": [(n, theme.urls.link(path_of(n))) for n in range(1, pages + 1)],
         } if pages > 1 else None,
     }
 
 
+def _list_page_inputs(slugs: tuple[str, ...], spec: PageSpec) -> PageInputs:
+    start = (spec.page - 1) * LIST_PAGE_SIZE
+    return PageInputs(slugs[start:start + LIST_PAGE_SIZE], (), (len(slugs),))
+
+
+def category_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
+    category, slugs = _category_group(site, spec.key)
+    title = f"{category.name} ({category.code})" + (f", page {spec.page}" if spec.page > 1 else "")
+    return {
+        "page": _page(title, f"{len(slugs)} papers in {category.name} ({category.code}).", spec, theme, site),
+        "category": _category_view(category, theme),
+        **_list_page(slugs, spec, lambda n: urls.category_path(category, n), theme),
+    }
+
+
 def category_inputs(site: Site, spec: PageSpec) -> PageInputs:
-    _, slugs = _category_group(site, spec.key)
-    start = (spec.page - 1) * CATEGORY_PAGE_SIZE
-    return PageInputs(slugs[start:start + CATEGORY_PAGE_SIZE], (), (len(slugs),))
+    return _list_page_inputs(_category_group(site, spec.key)[1], spec)
+
+
+def papers_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
+    title = "Papers" + (f", page {spec.page}" if spec.page > 1 else "")
+    return {
+        "page": _page(title, f"All {len(site.papers)} papers of {site.config.title}, newest first.", spec, theme, site),
+        **_list_page(site.newest, spec, urls.papers_path, theme),
+    }
+
+
+def papers_inputs(site: Site, spec: PageSpec) -> PageInputs:
+    return _list_page_inputs(site.newest, spec)
 
 
 def categories_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
@@ -311,7 +334,7 @@ def sitemap_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
 
 def sitemap_inputs(site: Site, spec: PageSpec) -> PageInputs:
     counts = tuple((group.category.code, len(group.papers)) for group in site.categories)
-    return PageInputs(extra=(tuple(site.authors), tuple(site.papers), counts))
+    return PageInputs(extra=(tuple(site.authors), site.newest, counts))
 
 
 def robots_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
@@ -331,6 +354,7 @@ PAGE_KINDS: dict[str, tuple[Callable[[Site, PageSpec, Theme], Context], Callable
     "author": (author_context, author_inputs),
     "paper": (paper_context, paper_inputs),
     "category": (category_context, category_inputs),
+    "papers": (papers_context, papers_inputs),
     "categories": (categories_context, categories_inputs),
     "authors": (authors_context, authors_inputs),
     "not_found": (not_found_context, no_inputs),
@@ -349,7 +373,8 @@ def site_context(site: Site, theme: Theme) -> Context:
         "description": config.description,
         "language": config.language,
         "home_url": theme.urls.link(urls.index_path()),
-        "nav": [("Authors", theme.urls.link("authors/"), "authors"),
+        "nav": [("Papers", theme.urls.link(urls.papers_path()), "papers"),
+                ("Authors", theme.urls.link("authors/"), "authors"),
                 ("Categories", theme.urls.link("categories/"), "categories")],
         "links": config.links,
         "owners": [site.authors[r.slug].name for r in config.owners if r.slug in site.authors],

@@ -112,12 +112,14 @@ def build_site(config: SiteConfig, config_path: str, author_records: list[Author
     by_category: dict[str, list[str]] = defaultdict(list)
     categories = {}
     for paper in newest_first:
-        by_category[paper.category.code].append(paper.slug)
-        categories[paper.category.code] = paper.category
+        if paper.category is not None:
+            by_category[paper.category.code].append(paper.slug)
+            categories[paper.category.code] = paper.category
     return Site(
         config=config,
         authors={author.slug: author for author in ordered_authors},
         papers={paper.slug: paper for paper in newest_first},
+        newest=tuple(paper.slug for paper in newest_first),
         categories=tuple(CategoryPapers(categories[code], tuple(slugs)) for code, slugs in sorted(by_category.items())),
         author_links=author_links,
         listed_by={slug: tuple(by) for slug, by in listed_by.items()},

@@ -7,6 +7,13 @@ from dataclasses import dataclass, field
 
 from .taxonomy import Category
 
+# BibTeX entry types a paper may have, with how pages name them.
+PUBLICATION_TYPES = {
+    "article": "Journal article", "inproceedings": "Conference paper", "incollection": "Book chapter",
+    "inbook": "Book chapter", "book": "Book", "proceedings": "Proceedings", "phdthesis": "PhD thesis",
+    "mastersthesis": "Master's thesis", "techreport": "Technical report", "misc": "Preprint",
+    "unpublished": "Unpublished", "booklet": "Booklet", "manual": "Manual",
+}
 MONTH_ABBREVIATIONS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -68,7 +75,7 @@ class Paper:
     authors: tuple[PaperAuthor, ...]
     et_al: bool
     date: PaperDate
-    category: Category
+    category: Category | None  # arXiv category; many journal papers have none
     abstract: str
     abstract_html: str
     score: float | None = None
@@ -79,7 +86,14 @@ class Paper:
     doi: str | None = None
     pdf: str | None = None
     url: str | None = None
-    venue: str | None = None
+    venue: str | None = None  # journal, or the proceedings/book it appeared in
+    type: str | None = None  # a BibTeX entry type (see PUBLICATION_TYPES)
+    publisher: str | None = None
+    volume: str | None = None
+    number: str | None = None
+    pages: str | None = None
+    institution: str | None = None  # school of a thesis, institution of a report
+    note: str | None = None
     line: int = 1
     digest: str = ""  # of the source file: what the page plan fingerprints
 
@@ -136,6 +150,7 @@ class Site:
     config: SiteConfig
     authors: Mapping[str, Author]  # in display order
     papers: Mapping[str, Paper]  # newest first
+    newest: tuple[str, ...] = ()  # paper slugs, newest first (the order of `papers`, as a sequence)
     categories: tuple[CategoryPapers, ...] = ()
     author_links: Mapping[str, tuple[str | None, ...]] = field(default_factory=dict)  # per paper: each name's author
     listed_by: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # per paper: authors whose lists have it

@@ -8,7 +8,7 @@ from . import urls
 from .errors import BuildFailed, ContentError
 from .model import Site
 
-CATEGORY_PAGE_SIZE = 50
+LIST_PAGE_SIZE = 50  # papers per page of the paginated lists (all papers, one category)
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,8 +24,8 @@ class PageSpec:
         object.__setattr__(self, "dest", urls.dest_path(self.path))
 
 
-def category_page_count(paper_count: int) -> int:
-    return max(1, -(-paper_count // CATEGORY_PAGE_SIZE))
+def list_page_count(paper_count: int) -> int:
+    return max(1, -(-paper_count // LIST_PAGE_SIZE))
 
 
 def plan_site(site: Site, static_files: list[str]) -> list[PageSpec]:
@@ -37,8 +37,10 @@ def plan_site(site: Site, static_files: list[str]) -> list[PageSpec]:
     ]
     specs += [PageSpec(urls.author_path(slug), "author.html", "author", slug) for slug in site.authors]
     specs += [PageSpec(urls.paper_path(slug), "paper.html", "paper", slug) for slug in site.papers]
+    specs += [PageSpec(urls.papers_path(page), "papers.html", "papers", "", page)
+              for page in range(1, list_page_count(len(site.papers)) + 1)]
     for group in site.categories:
-        for page in range(1, category_page_count(len(group.papers)) + 1):
+        for page in range(1, list_page_count(len(group.papers)) + 1):
             specs.append(PageSpec(urls.category_path(group.category, page), "category.html", "category",
                                   group.category.code, page))
     specs += [PageSpec(urls.static_path(name), "", "static", name) for name in static_files]

@@ -244,6 +244,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
 class PreviewServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 1024  # the listen backlog: socketserver's 5 drops connections when many tabs load at once
 
     def __init__(self, address: tuple[str, int], output: Path, base_path: str, state: BuildState,
                  live: bool = True) -> None:

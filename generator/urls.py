@@ -51,6 +51,10 @@ def category_path(category: Category, page: int = 1) -> str:
     return f"categories/{category.slug}/" + (f"page/{page}/" if page > 1 else "")
 
 
+def papers_path(page: int = 1) -> str:
+    return "papers/" + (f"page/{page}/" if page > 1 else "")
+
+
 def static_path(name: str) -> str:
     return f"static/{name}"
 

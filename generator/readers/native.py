@@ -11,7 +11,7 @@ from pathlib import PurePosixPath
 
 from ..errors import ContentError
 from ..markup import MarkupError, plain_text, render_block, render_inline
-from ..model import Author, Link, Metrics, Paper, PaperAuthor, PaperDate, Reference
+from ..model import PUBLICATION_TYPES, Author, Link, Metrics, Paper, PaperAuthor, PaperDate, Reference
 from ..slugs import normalize_name, slug_problem
 from ..taxonomy import Category, lookup_category, suggest_category
 from .fields import Fields
@@ -35,9 +35,6 @@ AUTHOR_LINKS = {
 }
 _BARE_LINK_VALUES = {"email": _EMAIL, "orcid": _ORCID, "scholar": _SCHOLAR_ID, "github": _GITHUB_NAME,
                      "linkedin": re.compile(r"^[A-Za-z0-9-]{3,100}$")}
-
-
-UNKNOWN_CATEGORY = Category("unknown", "Unknown category")
 
 
 def slug_from_path(src_path: str) -> str:
@@ -86,12 +83,7 @@ def parse_paper(src_path: str, text: str, errors: list[ContentError], digest: st
     authors = _paper_authors(fields)
     et_al = fields.flag("et_al")
     date = fields.date("date", required=True)
-    category = None
-    category_code = fields.text("category", required=True)
-    if category_code is not None:
-        category = lookup_category(category_code)
-        if category is None:
-            fields.error("category", f"unknown arXiv category {category_code!r}{suggest_category(category_code)}")
+    category = _category(fields)
     score = fields.number("score", minimum=float("-inf"))
     citations = fields.number("citations", integer=True)
     code_url, has_code = _code_link(fields)
@@ -108,18 +100,33 @@ def parse_paper(src_path: str, text: str, errors: list[ContentError], digest: st
     pdf = fields.url("pdf")
     url = fields.url("url")
     venue = fields.text("venue")
+    entry_type = fields.text("type")
+    if entry_type is not None and entry_type not in PUBLICATION_TYPES:
+        fields.error("type", f"type {entry_type!r} is not one of: {', '.join(PUBLICATION_TYPES)}")
+        entry_type = None
+    bibliographic = {name: fields.text(name) for name in ("publisher", "volume", "number", "pages", "institution",
+                                                          "note")}
     fields.finish()
     title_html = _render_title(fields, "title", title)
     abstract_html = _render_body(errors, src_path, document.body, document.body_first_line)
-    # With errors the record still goes on to linking (so its references are checked too); the build fails.
-    date = date or PaperDate(1)
-    category = category or UNKNOWN_CATEGORY
     return Paper(
         slug=slug, src_path=src_path, title=title, title_html=title_html, title_text=plain_text(title),
-        authors=tuple(authors), et_al=et_al, date=date, category=category,
-        abstract=document.body.strip(), abstract_html=abstract_html, score=score, citations=citations,
-        code_url=code_url, has_code=has_code, arxiv=arxiv, doi=doi, pdf=pdf, url=url, venue=venue, digest=digest,
+        authors=tuple(authors), et_al=et_al,
+        date=date or PaperDate(1),  # with errors the record still goes on to linking; the build fails anyway
+        category=category, abstract=document.body.strip(), abstract_html=abstract_html, score=score,
+        citations=citations, code_url=code_url, has_code=has_code, arxiv=arxiv, doi=doi, pdf=pdf, url=url,
+        venue=venue, type=entry_type, digest=digest, **bibliographic,
     )
+
+
+def _category(fields: Fields) -> Category | None:
+    code = fields.text("category")
+    if code is None:
+        return None
+    category = lookup_category(code)
+    if category is None:
+        fields.error("category", f"unknown arXiv category {code!r}{suggest_category(code)}")
+    return category
 
 
 def _paper_authors(fields: Fields) -> list[PaperAuthor]:
@@ -170,12 +177,7 @@ def parse_author(src_path: str, text: str, errors: list[ContentError], digest: s
     name = fields.text("name", required=True) or ""
     if fields.has("bio"):
         bio, bio_line = fields.text("bio") or "", fields.line("bio")
-    category = None
-    category_code = fields.text("category")
-    if category_code is not None:
-        category = lookup_category(category_code)
-        if category is None:
-            fields.error("category", f"unknown arXiv category {category_code!r}{suggest_category(category_code)}")
+    category = _category(fields)
     affiliation = fields.text("affiliation")
     metrics = _metrics(fields.sub("metrics"))
     links = _author_links(fields.sub("links"))
