@@ -18,6 +18,7 @@ from markupsafe import Markup
 from . import __version__
 from .context import PAGE_KINDS, Facts, PageInputs, Theme, paper_item, site_inputs
 from .errors import BuildFailed, ContentError
+from .exports import EXPORT_KINDS
 from .model import Site
 from .output import OutputTree, check_output_location
 from .plan import PageSpec, plan_site
@@ -143,7 +144,7 @@ class SitePages:
     def page_inputs(self, spec: PageSpec) -> PageInputs:
         inputs = self.inputs.get(spec.dest)
         if inputs is None:
-            inputs = PAGE_KINDS[spec.kind][1](self.site, spec)
+            inputs = (EXPORT_KINDS.get(spec.kind) or PAGE_KINDS[spec.kind])[1](self.site, spec)
             self.inputs[spec.dest] = inputs
         return inputs
 
@@ -165,13 +166,15 @@ class SitePages:
     def fingerprint(self, spec: PageSpec) -> str:
         if spec.kind == "static":
             return self.theme.static_digests[spec.key]
-        text = "\n".join((self.shared_fingerprint, self.theme.template_digest(spec.template),
-                          self.page_inputs(spec).text(self.facts)))
+        template = self.theme.template_digest(spec.template) if spec.template else spec.kind
+        text = "\n".join((self.shared_fingerprint, template, self.page_inputs(spec).text(self.facts)))
         return hashlib.sha1(text.encode()).hexdigest()
 
     def render(self, spec: PageSpec) -> bytes:
         if spec.kind == "static":
             return self.theme.static_files[spec.key].read_bytes()
+        if spec.kind in EXPORT_KINDS:
+            return EXPORT_KINDS[spec.kind][0](self.site, spec, self.view)
         return render_page(self.theme.env, self.site, spec, self.view, self.theme.files,  # type: ignore[arg-type]
                            paper_card=self.paper_card)
 

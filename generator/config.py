@@ -67,9 +67,10 @@ def parse_site_config(text: str, src_path: str, errors: list[ContentError]) -> S
         fields.error("cname", f"with the custom domain {cname!r}, GitHub Pages serves the site at its root: set "
                               f"base_url: https://{cname.lower()}/")
     latest = fields.number("latest_papers", integer=True, minimum=0)
+    citation_files = fields.flag("citation_files") if fields.has("citation_files") else True
     fields.finish()
     return SiteConfig(
         title=title, description=description, base_url=base_url, language=language, owners=tuple(owners),
         links=tuple(links), cname=cname.lower() if cname else None,
-        latest_papers=10 if latest is None else latest,
+        latest_papers=10 if latest is None else latest, citation_files=citation_files,
     )

@@ -14,9 +14,12 @@ from typing import Any
 from markupsafe import Markup
 
 from . import urls
-from .citations import paper_bibtex
-from .model import Author, Paper, Site
-from .plan import LIST_PAGE_SIZE, PageSpec, is_html_page, list_page_count, plan_site
+from .citations import citation_key, paper_bibtex
+from .markup import plain_text
+from .metadata import MetaTag, author_json_ld, paper_json_ld, scholar_tags, site_json_ld, social_tags
+from .model import PUBLICATION_TYPES, Author, Paper, Site
+from .plan import (AUTHOR_BIBLIOGRAPHY, AUTHOR_FEED, LIST_PAGE_SIZE, PAPER_FILES, SITE_FEED, PageSpec, is_html_page,
+                   list_page_count, plan_site)
 from .taxonomy import Category
 from .urls import Urls
 
@@ -169,17 +172,26 @@ def _author_cards_inputs(site: Site) -> tuple[tuple[str, ...], tuple[int, ...]]:
     return tuple(site.authors), tuple(len(site.author_papers[slug]) for slug in site.authors)
 
 
-def _page(title: str, description: str, spec: PageSpec, theme: Theme, site: Site) -> dict[str, Any]:
-    return {"title": title, "description": description or site.config.description, "path": spec.path,
-            "section": spec.path.split("/")[0], "kind": spec.kind,
-            "canonical": theme.urls.absolute(spec.path) if spec.kind != "not_found" else None}
+def _page(title: str, description: str, spec: PageSpec, theme: Theme, site: Site, *, og_type: str = "website",
+          meta: list[MetaTag] | None = None, json_ld: str | None = None,
+          feeds: tuple[tuple[str, str], ...] = ()) -> dict[str, Any]:
+    """What the shared layout's <head> shows for one page: title, description, canonical URL, metadata."""
+    description = description or site.config.description
+    canonical = theme.urls.absolute(spec.path) if spec.kind != "not_found" else None
+    site_feed = theme.urls.absolute(SITE_FEED)
+    all_feeds = ((site.config.title, theme.urls.link(SITE_FEED)),) + feeds if site_feed else ()
+    return {"title": title, "description": description, "path": spec.path,
+            "section": spec.path.split("/")[0], "kind": spec.kind, "canonical": canonical,
+            "meta": (meta or []) + social_tags(og_type, title, description, canonical, site.config.title),
+            "json_ld": Markup(json_ld) if json_ld else None, "feeds": all_feeds}
 
 
 # --- contexts and their inputs, one pair per page kind ------------------------------------------------------
 
 def index_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
     return {
-        "page": _page(site.config.title, site.config.description, spec, theme, site),
+        "page": _page(site.config.title, site.config.description, spec, theme, site,
+                      json_ld=site_json_ld(site, theme.urls)),
         "authors": [_author_card(site, author, theme) for author in site.authors.values()],
         "latest": site.newest[: site.config.latest_papers],
         "paper_count": len(site.papers),
@@ -199,11 +211,16 @@ def author_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
     description = f"{author.name}: {len(papers)} papers"
     if author.category:
         description += f" in {author.category.name} and related fields"
+    feeds = ((f"{author.name} · {site.config.title}", theme.urls.link(urls.author_file_path(author.slug, AUTHOR_FEED))),)
     return {
-        "page": _page(author.name, description, spec, theme, site),
+        "page": _page(author.name, description, spec, theme, site, og_type="profile",
+                      json_ld=author_json_ld(site, author, theme.urls),
+                      feeds=feeds if theme.urls.origin else ()),
         "author": _author_card(site, author, theme),
         "bio_html": Markup(author.bio_html),
         "papers": papers,
+        "bibliography_url": theme.urls.link(urls.author_file_path(author.slug, AUTHOR_BIBLIOGRAPHY)),
+        "feed_url": theme.urls.link(urls.author_file_path(author.slug, AUTHOR_FEED)) if theme.urls.origin else None,
     }
 
 
@@ -226,21 +243,34 @@ def paper_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
     if paper.url:
         links.append(("Publisher", paper.url))
     names = ", ".join(a.name for a in paper.authors) + (" et al." if paper.et_al else "")
+    key = citation_key(paper)
+    downloads = [(label, theme.urls.link(urls.paper_file_path(paper.slug, name)), f"{key}.{name.split('.')[-1]}")
+                 for (name, _), label in zip(PAPER_FILES, ("BibTeX", "RIS", "CSL-JSON"))] \
+        if site.config.citation_files else []
+    publication = [(label, plain_text(value)) for label, value in (
+        ("Type", PUBLICATION_TYPES.get(paper.type, "") if paper.type else ""), ("Publisher", paper.publisher),
+        ("Institution", paper.institution), ("Volume", paper.volume), ("Number", paper.number),
+        ("Pages", paper.pages), ("Note", paper.note)) if value]
     return {
         "page": _page(paper.title_text, f"{names} ({paper.date.year})." + (f" {paper.category.name}."
-                      if paper.category else ""), spec, theme, site),
+                      if paper.category else ""), spec, theme, site, og_type="article",
+                      meta=scholar_tags(paper, theme.urls, spec.path),
+                      json_ld=paper_json_ld(site, paper, theme.urls, spec.path)),
         "paper": item,
         "venue": paper.venue,
+        "publication": publication,
         "arxiv": paper.arxiv,
         "doi": paper.doi,
         "links": links,
-        "bibtex": paper_bibtex(paper, theme.urls.absolute(spec.path)),
+        "bibtex": paper_bibtex(paper, theme.urls.absolute(spec.path), with_abstract=False),
+        "downloads": downloads,
         "papers_url": theme.urls.link(urls.papers_path()),
     }
 
 
 def paper_inputs(site: Site, spec: PageSpec) -> PageInputs:
-    return PageInputs((spec.key,))
+    """The paper, and the site authors its names link to (their profiles appear in its JSON-LD)."""
+    return PageInputs((spec.key,), tuple(slug for slug in site.author_links[spec.key] if slug))
 
 
 def _category_group(site: Site, code: str) -> tuple[Category, tuple[str, ...]]:

@@ -120,6 +120,7 @@ def build_site(config: SiteConfig, config_path: str, author_records: list[Author
         authors={author.slug: author for author in ordered_authors},
         papers={paper.slug: paper for paper in newest_first},
         newest=tuple(paper.slug for paper in newest_first),
+        rank=rank,
         categories=tuple(CategoryPapers(categories[code], tuple(slugs)) for code, slugs in sorted(by_category.items())),
         author_links=author_links,
         listed_by={slug: tuple(by) for slug, by in listed_by.items()},

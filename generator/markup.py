@@ -11,7 +11,7 @@ import xml.etree.ElementTree as etree
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from html import escape
+from html import escape, unescape
 
 import markdown
 from latex2mathml.converter import convert as latex_to_mathml
@@ -216,6 +216,12 @@ def plain_text(text: str) -> str:
     for latex, plain in _ESCAPED_SYMBOLS.items():
         text = text.replace(latex, plain)
     return " ".join(text.split())
+
+
+def html_to_text(html: str) -> str:
+    """The words of rendered HTML, for metadata: tags dropped (math keeps its source), entities decoded."""
+    html = re.sub(r'<math alttext="([^"]*)"[^>]*>.*?</math>', r"\1", html, flags=re.S)
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split()).replace(" ,", ",").replace(" .", ".")
 
 
 # --- Markdown ---------------------------------------------------------------------------------------------

@@ -135,6 +135,7 @@ class SiteConfig:
     links: tuple[Link, ...]
     cname: str | None = None
     latest_papers: int = 10
+    citation_files: bool = True  # .bib, .ris and CSL-JSON files beside every paper page
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +152,7 @@ class Site:
     authors: Mapping[str, Author]  # in display order
     papers: Mapping[str, Paper]  # newest first
     newest: tuple[str, ...] = ()  # paper slugs, newest first (the order of `papers`, as a sequence)
+    rank: Mapping[str, int] = field(default_factory=dict)  # paper slug -> its index in `newest`
     categories: tuple[CategoryPapers, ...] = ()
     author_links: Mapping[str, tuple[str | None, ...]] = field(default_factory=dict)  # per paper: each name's author
     listed_by: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # per paper: authors whose lists have it

@@ -8,6 +8,10 @@ from . import urls
 from .errors import BuildFailed, ContentError
 from .model import Site
 
+PAPER_FILES = (("cite.bib", "paper_bib"), ("cite.ris", "paper_ris"), ("cite.json", "paper_csl"))
+AUTHOR_BIBLIOGRAPHY = "publications.bib"
+AUTHOR_FEED = "feed.xml"
+SITE_FEED = "feed.xml"
 LIST_PAGE_SIZE = 50  # papers per page of the paginated lists (all papers, one category)
 
 
@@ -44,6 +48,14 @@ def plan_site(site: Site, static_files: list[str]) -> list[PageSpec]:
             specs.append(PageSpec(urls.category_path(group.category, page), "category.html", "category",
                                   group.category.code, page))
     specs += [PageSpec(urls.static_path(name), "", "static", name) for name in static_files]
+    if site.config.citation_files:
+        for slug in site.papers:
+            specs += [PageSpec(urls.paper_file_path(slug, name), "", kind, slug) for name, kind in PAPER_FILES]
+    specs += [PageSpec(urls.author_file_path(slug, AUTHOR_BIBLIOGRAPHY), "", "author_bib", slug)
+              for slug in site.authors]
+    if urls.Urls(site.config.base_url).origin:  # Atom needs absolute addresses
+        specs.append(PageSpec(SITE_FEED, "", "feed"))
+        specs += [PageSpec(urls.author_file_path(slug, AUTHOR_FEED), "", "author_feed", slug) for slug in site.authors]
     specs += [
         PageSpec("sitemap.xml", "sitemap.xml", "sitemap"),
         PageSpec("robots.txt", "robots.txt", "robots"),
@@ -56,7 +68,7 @@ def plan_site(site: Site, static_files: list[str]) -> list[PageSpec]:
 
 
 def is_html_page(spec: PageSpec) -> bool:
-    return spec.kind not in ("static", "sitemap", "robots", "nojekyll", "cname")
+    return spec.template.endswith(".html")
 
 
 def _check_unique_destinations(specs: list[PageSpec]) -> None:

@@ -51,6 +51,15 @@ def category_path(category: Category, page: int = 1) -> str:
     return f"categories/{category.slug}/" + (f"page/{page}/" if page > 1 else "")
 
 
+def paper_file_path(slug: str, name: str) -> str:
+    """Files that belong to a paper's page (its citation files) sit beside it."""
+    return f"papers/{slug}/{name}"
+
+
+def author_file_path(slug: str, name: str) -> str:
+    return f"authors/{slug}/{name}"
+
+
 def papers_path(page: int = 1) -> str:
     return "papers/" + (f"page/{page}/" if page > 1 else "")
 

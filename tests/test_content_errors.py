@@ -158,5 +158,6 @@ def test_script_in_content_is_shown_as_text(tmp_path: Path) -> None:
         "Notes on", "<script>alert(2)</script> [x](javascript:alert(3)) Notes on")})
     assert run_portfolio("build", "--source", str(project)).returncode == 0
     html = (project / "site" / "papers" / "analytical-engine" / "index.html").read_text()
-    assert "<script>alert" not in html and "javascript:" not in html
+    assert "<script>alert" not in html and 'href="javascript:' not in html
+    assert "javascript:" not in html.split('<script type="application/ld+json">')[1].split("</script>")[0]
     assert "&lt;script&gt;alert(1)&lt;/script&gt; Engine" in html and "&lt;script&gt;alert(2)" in html

@@ -40,7 +40,10 @@ def test_one_paper_edit_rewrites_only_the_pages_that_show_it(tmp_path: Path) -> 
     build(project)
     after = mtimes(project / "site")
     changed = sorted(path for path in after if after[path] != before.get(path))
-    assert changed == ["authors/ada-lovelace/index.html", "papers/analytical-engine/index.html"]
+    assert changed == [  # the abstract shows on its page, its author's page and feed, the citations, the site feed
+        "authors/ada-lovelace/feed.xml", "authors/ada-lovelace/index.html", "authors/ada-lovelace/publications.bib",
+        "feed.xml", "papers/analytical-engine/cite.bib", "papers/analytical-engine/cite.json",
+        "papers/analytical-engine/cite.ris", "papers/analytical-engine/index.html"]
     assert "Revised notes" in (project / "site/papers/analytical-engine/index.html").read_text()
 
 
@@ -65,7 +68,7 @@ def test_deleted_paper_disappears_from_the_site(tmp_path: Path) -> None:
     assert (project / "site/papers/other/index.html").exists()
     (project / "content/papers/other.md").unlink()
     result = build(project)
-    assert "2 removed" in result.stdout  # its page and its category's page
+    assert "5 removed" in result.stdout  # its page, its three citation files and its category's page
     assert not (project / "site/papers/other").exists()
     assert not (project / "site/categories/math.nt").exists()
 

@@ -87,12 +87,14 @@ def test_a_second_publish_adds_one_commit_with_only_the_changed_pages(repo: Path
     before = snapshot(repo)
     result = publish(repo)
     assert result.returncode == 0, result.stderr
-    assert "0 added, 2 changed, 0 removed" in result.stdout
+    assert "0 added, 8 changed, 0 removed" in result.stdout
     origin = repo.parent / "origin.git"
     assert git(origin, "rev-list", "--count", "gh-pages").strip() == "2"
     changed = git(origin, "diff", "--name-only", "gh-pages~1", "gh-pages").split()
-    assert changed == ["authors/takuya-akiba/index.html",
-                       "papers/taid-temporally-adaptive-interpolated-distillation/index.html"]
+    paper = "papers/taid-temporally-adaptive-interpolated-distillation/"
+    assert changed == [  # the pages and files that show the abstract: nothing else
+        "authors/takuya-akiba/feed.xml", "authors/takuya-akiba/index.html", "authors/takuya-akiba/publications.bib",
+        "feed.xml", paper + "cite.bib", paper + "cite.json", paper + "cite.ris", paper + "index.html"]
     assert snapshot(repo) == before
 
 

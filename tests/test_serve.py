@@ -121,7 +121,7 @@ def test_an_edit_rebuilds_only_the_pages_that_show_it(server: ServeProcess) -> N
     paper = project / PAPER
     paper.write_text(paper.read_text().replace("Causal language models", "Causal LANGUAGE models"))
     line = server.wait_for(r"taid-temporally.*pages re-rendered")
-    assert " 2 files written" in line  # the paper's page and Takuya Akiba's page
+    assert " 8 files written" in line  # the paper's and Takuya Akiba's pages, citation files and feeds
     _, _, body = request(server, BASE + "papers/taid-temporally-adaptive-interpolated-distillation/")
     assert b"Causal LANGUAGE models" in body
 

@@ -104,8 +104,8 @@ def parse_paper(src_path: str, text: str, errors: list[ContentError], digest: st
     if entry_type is not None and entry_type not in PUBLICATION_TYPES:
         fields.error("type", f"type {entry_type!r} is not one of: {', '.join(PUBLICATION_TYPES)}")
         entry_type = None
-    bibliographic = {name: fields.text(name) for name in ("publisher", "volume", "number", "pages", "institution",
-                                                          "note")}
+    publisher, volume, number, pages, institution, note = (
+        fields.text(name) for name in ("publisher", "volume", "number", "pages", "institution", "note"))
     fields.finish()
     title_html = _render_title(fields, "title", title)
     abstract_html = _render_body(errors, src_path, document.body, document.body_first_line)
@@ -115,7 +115,8 @@ def parse_paper(src_path: str, text: str, errors: list[ContentError], digest: st
         date=date or PaperDate(1),  # with errors the record still goes on to linking; the build fails anyway
         category=category, abstract=document.body.strip(), abstract_html=abstract_html, score=score,
         citations=citations, code_url=code_url, has_code=has_code, arxiv=arxiv, doi=doi, pdf=pdf, url=url,
-        venue=venue, type=entry_type, digest=digest, **bibliographic,
+        venue=venue, type=entry_type, publisher=publisher, volume=volume, number=number, pages=pages,
+        institution=institution, note=note, digest=digest,
     )
 
 

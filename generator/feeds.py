@@ -1,0 +1,66 @@
+"""Atom feeds of papers (the whole site's, and one per author). Pure functions; deterministic output.
+
+A feed's `updated` is its newest paper's date, never the build time, so unchanged content gives unchanged
+bytes.
+"""
+
+from __future__ import annotations
+
+from xml.sax.saxutils import escape, quoteattr
+
+from . import urls
+from .markup import plain_text
+from .model import Paper, PaperDate, Site
+from .urls import Urls
+
+FEED_LENGTH = 50
+
+
+def _timestamp(date: PaperDate) -> str:
+    return f"{date.year:04d}-{date.month or 1:02d}-{date.day or 1:02d}T00:00:00Z"
+
+
+def _entry(site: Site, paper: Paper, site_urls: Urls) -> str:
+    link = site_urls.absolute(urls.paper_path(paper.slug)) or ""
+    authors = "".join(f"<author><name>{escape(author.name)}</name>"
+                      + (f"<uri>{escape(site_urls.absolute(urls.author_path(slug)) or '')}</uri>" if slug else "")
+                      + "</author>"
+                      for author, slug in zip(paper.authors, site.author_links[paper.slug]))
+    parts = [
+        "<entry>",
+        f"<id>{escape(link)}</id>",
+        f"<title type=\"html\">{escape(paper.title_html)}</title>",
+        f"<link rel=\"alternate\" type=\"text/html\" href={quoteattr(link)}/>",
+        f"<published>{_timestamp(paper.date)}</published>",
+        f"<updated>{_timestamp(paper.date)}</updated>",
+        authors,
+    ]
+    if paper.category:
+        parts.append(f"<category term={quoteattr(paper.category.code)} label={quoteattr(paper.category.name)}/>")
+    if paper.abstract_html:
+        parts.append(f"<summary type=\"html\">{escape(paper.abstract_html)}</summary>")
+    parts.append("</entry>")
+    return "".join(parts)
+
+
+def atom_feed(site: Site, papers: list[Paper], site_urls: Urls, feed_path: str, page_path: str, title: str) -> bytes:
+    """An Atom document listing `papers` (newest first, at most FEED_LENGTH)."""
+    feed_url = site_urls.absolute(feed_path) or ""
+    page_url = site_urls.absolute(page_path) or ""
+    shown = papers[:FEED_LENGTH]
+    updated = _timestamp(shown[0].date) if shown else "1970-01-01T00:00:00Z"
+    lines = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={quoteattr(site.config.language)}>',
+        f"<id>{escape(feed_url)}</id>",
+        f"<title>{escape(plain_text(title))}</title>",
+        f"<updated>{updated}</updated>",
+        f"<link rel=\"self\" type=\"application/atom+xml\" href={quoteattr(feed_url)}/>",
+        f"<link rel=\"alternate\" type=\"text/html\" href={quoteattr(page_url)}/>",
+        "<generator>Research Portfolio</generator>",
+    ]
+    if site.config.description:
+        lines.append(f"<subtitle>{escape(site.config.description)}</subtitle>")
+    lines += [_entry(site, paper, site_urls) for paper in shown]
+    lines.append("</feed>")
+    return ("\n".join(lines) + "\n").encode("utf-8")
