@@ -18,8 +18,17 @@ from .citations import citation_key, paper_bibtex
 from .markup import plain_text
 from .metadata import MetaTag, author_json_ld, paper_json_ld, scholar_tags, site_json_ld, social_tags
 from .model import PUBLICATION_TYPES, Author, Paper, Site
-from .plan import (AUTHOR_BIBLIOGRAPHY, AUTHOR_FEED, LIST_PAGE_SIZE, PAPER_FILES, SITE_FEED, PageSpec, is_html_page,
-                   list_page_count, plan_site)
+from .plan import (
+    AUTHOR_BIBLIOGRAPHY,
+    AUTHOR_FEED,
+    LIST_PAGE_SIZE,
+    PAPER_FILES,
+    SITE_FEED,
+    PageSpec,
+    is_html_page,
+    list_page_count,
+    plan_site,
+)
 from .taxonomy import Category
 from .urls import Urls
 

@@ -220,7 +220,7 @@ def plain_text(text: str) -> str:
 
 def html_to_text(html: str) -> str:
     """The words of rendered HTML, for metadata: tags dropped (math keeps its source), entities decoded."""
-    html = re.sub(r'<math alttext="([^"]*)"[^>]*>.*?</math>', r"\1", html, flags=re.S)
+    html = re.sub(r'<math alttext="([^"]*)"[^>]*>.*?</math>', r"\1", html, flags=re.DOTALL)
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split()).replace(" ,", ",").replace(" .", ".")
 
 
