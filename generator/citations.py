@@ -63,8 +63,10 @@ def citation_key(paper: Paper) -> str:
 
 
 def _bibtex_text(text: str) -> str:
-    """A braced BibTeX value: LaTeX kept, bare specials escaped, unbalanced braces neutralized."""
-    text = _LATEX_SPECIALS.sub(r"\\\1", " ".join(text.split()))
+    """A braced BibTeX value: LaTeX kept, bare specials outside math escaped, unbalanced braces neutralized."""
+    pieces = re.split(r"(\$[^$]*\$)", " ".join(text.split()))
+    text = "".join(piece if len(piece) > 1 and piece.startswith("$") and piece.endswith("$")
+                   else _LATEX_SPECIALS.sub(r"\\\1", piece).replace("~", r"\textasciitilde{}") for piece in pieces)
     depth = 0
     for char in text:
         depth += {"{": 1, "}": -1}.get(char, 0)
@@ -95,8 +97,8 @@ def _bibtex_fields(paper: Paper, page_url: str | None, with_abstract: bool) -> l
             fields.append((name, _bibtex_text(value)))
     if paper.arxiv:
         fields += [("eprint", "{" + paper.arxiv + "}"), ("archivePrefix", "{arXiv}")]
-        if paper.category:
-            fields.append(("primaryClass", "{" + paper.category.code + "}"))
+    if paper.category:
+        fields.append(("primaryClass", "{" + paper.category.code + "}"))
     if paper.doi:
         fields.append(("doi", "{" + paper.doi + "}"))
     url = paper.url or page_url

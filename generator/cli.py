@@ -12,14 +12,21 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .errors import BuildFailed, ContentError, GeneratorError, UsageError
+
+if TYPE_CHECKING:
+    from .importers.content_files import ImportReport
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
 
 def _display_path(project: Path, path: str) -> str:
+    """Content paths are shown relative to where the command runs; other paths (imported files) as given."""
+    if not os.path.isabs(path) and path.split("/")[0] not in ("content", "templates"):
+        return path
     full = Path(path) if os.path.isabs(path) else project / path
     try:
         relative = os.path.relpath(full)
@@ -201,14 +208,34 @@ def cmd_init(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _print_import(project: Path, report: ImportReport) -> int:
+    for line in report.lines():
+        print(line)
+    for problem in report.skipped:
+        print(_format_error(project, problem), file=sys.stderr)
+    if report.skipped:
+        print(f"{len(report.skipped)} entr{'ies' if len(report.skipped) != 1 else 'y'} skipped; "
+              "the others were imported.", file=sys.stderr)
+        return EXIT_CONTENT
+    return EXIT_OK
+
+
 def cmd_import_profile(args: argparse.Namespace) -> int:
     from .importers.profile import import_profiles
 
     project = _source(args)
-    report = import_profiles(project, [Path(f) for f in args.files], dry_run=args.dry_run)
-    for line in report.lines():
-        print(line)
-    return EXIT_OK
+    return _print_import(project, import_profiles(project, [Path(f) for f in args.files], dry_run=args.dry_run))
+
+
+def cmd_import_papers(args: argparse.Namespace) -> int:
+    from .importers.merge import import_papers
+    from .readers.arxiv import parse_arxiv
+    from .readers.bibtex import parse_bibtex
+
+    project = _source(args)
+    parse = parse_bibtex if args.format == "bibtex" else parse_arxiv
+    report = import_papers(project, [Path(f) for f in args.files], parse, author=args.author, dry_run=args.dry_run)
+    return _print_import(project, report)
 
 
 def _add_source(parser: argparse.ArgumentParser) -> None:
@@ -296,6 +323,22 @@ def make_parser() -> argparse.ArgumentParser:
     profile.add_argument("files", metavar="FILE", nargs="+", help="profile text files (UTF-8, LF or CRLF)")
     profile.add_argument("--dry-run", action="store_true", help="show what would change; write nothing")
     profile.set_defaults(handler=cmd_import_profile)
+
+    common = ("Papers already in the content (same DOI, arXiv id or title) are updated, not duplicated: fields you "
+              "edited by hand are kept. A malformed entry is reported with its line and skipped; the rest is "
+              "imported (exit status 1 tells that something was skipped).")
+    bibtex = formats.add_parser("bibtex", help="BibTeX or biblatex files (Google Scholar, DBLP, Zotero, al-folio)",
+                                description="Import every entry of BibTeX files as a paper: title, authors, date, "
+                                            "venue, DOI, URL, arXiv id, PDF, code, abstract. " + common)
+    arxiv = formats.add_parser("arxiv", help="arXiv API responses (Atom XML)",
+                               description="Import every entry of arXiv API responses (export.arxiv.org/api/query) "
+                                           "as a paper. " + common)
+    for paper_format in (bibtex, arxiv):
+        _add_source(paper_format)
+        paper_format.add_argument("files", metavar="FILE", nargs="+", help="files to import (UTF-8)")
+        paper_format.add_argument("--author", metavar="SLUG", help="also add the papers to this author's list")
+        paper_format.add_argument("--dry-run", action="store_true", help="show what would change; write nothing")
+        paper_format.set_defaults(handler=cmd_import_papers)
     return parser
 
 

@@ -218,6 +218,16 @@ def plain_text(text: str) -> str:
     return " ".join(text.split())
 
 
+_MARKDOWN_ACTIVE = re.compile(r"([*_`\[\]#])")  # raw HTML is off, so < and > are already text
+
+
+def escape_markdown(text: str) -> str:
+    """Plain text that stays plain in a Markdown body: `*`, `_` and friends outside `$math$` become literal."""
+    pieces = re.split(r"(\$[^$]*\$)", text)
+    return "".join(p if len(p) > 1 and p.startswith("$") and p.endswith("$") else _MARKDOWN_ACTIVE.sub(r"\\\1", p)
+                   for p in pieces)
+
+
 def html_to_text(html: str) -> str:
     """The words of rendered HTML, for metadata: tags dropped (math keeps its source), entities decoded."""
     html = re.sub(r'<math alttext="([^"]*)"[^>]*>.*?</math>', r"\1", html, flags=re.DOTALL)

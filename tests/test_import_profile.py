@@ -54,7 +54,8 @@ def test_crlf_and_bom_copies_import_identically(tmp_path: Path) -> None:
     import_into(plain, AKIBA_SEED, ISHIKAWA_SEED)
     copies = []
     for seed, prefix in ((AKIBA_SEED, b"\xef\xbb\xbf"), (ISHIKAWA_SEED, b"")):
-        copy = tmp_path / f"crlf-{seed.name}"
+        copy = tmp_path / "crlf" / seed.name
+        copy.parent.mkdir(exist_ok=True)
         copy.write_bytes(prefix + seed.read_bytes().replace(b"\n", b"\r\n"))
         copies.append(copy)
     assert import_into(converted, *copies).returncode == 0

@@ -20,8 +20,9 @@ from ..readers.yamldoc import normalize_text, parse_front_matter, parse_yaml
 from ..slugs import normalize_name, normalize_title, slugify
 from ..sources import CONTENT_DIR, discover, load
 
-PAPER_FIELD_ORDER = ("title", "slug", "authors", "et_al", "date", "category", "score", "citations", "code",
-                     "arxiv", "doi", "pdf", "url", "venue")
+PAPER_FIELD_ORDER = ("title", "slug", "authors", "et_al", "date", "category", "type", "venue", "publisher", "volume",
+                     "number", "pages", "institution", "note", "score", "citations", "code", "arxiv", "doi", "pdf",
+                     "url")
 AUTHOR_FIELD_ORDER = ("name", "slug", "category", "affiliation", "metrics", "links", "aliases", "papers", "bio")
 METRIC_ORDER = ("h_index", "i10_index", "citations", "novelty", "ai_score")
 
@@ -59,7 +60,7 @@ def ordered(data: dict[str, Any], order: tuple[str, ...]) -> dict[str, Any]:
 
 def paper_file_text(front: dict[str, Any], body: str) -> str:
     front = dict(front)
-    if isinstance(front.get("date"), str) and re.match(r"^\d{4}-\d{2}-\d{2}$", front["date"]):
+    if isinstance(front.get("date"), str) and re.match(r"^\d{4}(-\d{2}){0,2}$", front["date"]):
         front["date"] = yaml_date(front["date"])  # keep dates unquoted, as a person writes them
     text = "---\n" + dump_yaml(ordered(front, PAPER_FIELD_ORDER)) + "---\n"
     return text + (body.strip() + "\n" if body.strip() else "")
@@ -82,12 +83,18 @@ class ExistingPaper:
     front: dict[str, Any]
     body: str
 
+    def text(self) -> str:
+        return paper_file_text(self.front, self.body)
+
 
 @dataclass
 class ExistingAuthor:
     src_path: str
     data: dict[str, Any]
     body: str  # the bio of a Markdown author file
+
+    def text(self) -> str:
+        return author_file_text(self.src_path, self.data, self.body)
 
 
 @dataclass
@@ -158,14 +165,17 @@ class ContentIndex:
     def paper_slug(self, paper: ExistingPaper) -> str:
         return str(paper.front.get("slug") or Path(paper.src_path).stem)
 
+    def author_slug(self, author: ExistingAuthor) -> str:
+        return str(author.data.get("slug") or Path(author.src_path).stem)
 
-def fill_missing(existing: dict[str, Any], incoming: dict[str, Any]) -> dict[str, Any]:
-    """Incoming values only where the existing file has none: what the user wrote is never overwritten."""
-    merged = dict(existing)
-    for key, value in incoming.items():
-        if merged.get(key) is None and value is not None:
-            merged[key] = value
-    return merged
+    def author_by_slug(self, slug: str) -> ExistingAuthor | None:
+        return next((author for author in self.authors if self.author_slug(author) == slug), None)
+
+    def write_changes(self, report: ImportReport) -> None:
+        """Write every paper and author file whose text the merges changed (each file once)."""
+        files: list[ExistingPaper | ExistingAuthor] = [*self.papers, *self.authors]
+        for item in files:
+            write_if_changed(self.project, item.src_path, item.text(), report)
 
 
 @dataclass
@@ -173,6 +183,7 @@ class ImportReport:
     dry_run: bool
     actions: list[tuple[str, str]] = field(default_factory=list)  # (verb, path)
     warnings: list[str] = field(default_factory=list)
+    skipped: list[ContentError] = field(default_factory=list)  # entries that could not be imported
 
     def lines(self) -> list[str]:
         done = {"add": "added", "update": "updated"}
@@ -186,12 +197,14 @@ class ImportReport:
         return out
 
 
-def write_if_changed(project: Path, src_path: str, text: str, report: ImportReport) -> bool:
+def write_if_changed(project: Path, src_path: str, text: str, report: ImportReport, listed: bool = True) -> bool:
+    """Write a content file when its text changes (not at all in a dry run); `listed` puts it in the report."""
     path = project / src_path
     old = path.read_text("utf-8") if path.exists() else None
     if old == text:
         return False
-    report.actions.append(("add" if old is None else "update", src_path))
+    if listed:
+        report.actions.append(("add" if old is None else "update", src_path))
     if not report.dry_run:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(f".{path.name}.importing")

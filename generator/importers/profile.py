@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
-from typing import Any
 
-from ..errors import BuildFailed, ContentError
-from ..markup import BARE_URL
+from ..markup import BARE_URL, escape_markdown
 from ..readers.profile import Profile, ProfilePaper, parse_profile
+from ..readers.records import ImportedPaper
 from ..slugs import slugify
 from ..sources import CONTENT_DIR
-from .content_files import (
-    ContentIndex,
-    ExistingAuthor,
-    ExistingPaper,
-    ImportReport,
-    author_file_text,
-    fill_missing,
-    paper_file_text,
-    write_if_changed,
-    yaml_date,
-)
+from .content_files import ContentIndex, ExistingAuthor, ImportReport
+from .merge import Provenance, merge_paper, read_sources
 
 _CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "huggingface.co", "sourceforge.net")
-_MARKDOWN_ACTIVE = re.compile(r"([*_`\[\]<>|])")
 
 
 def code_url_in(text: str) -> str | None:
@@ -36,45 +24,21 @@ def code_url_in(text: str) -> str | None:
     return None
 
 
-def escape_markdown(text: str) -> str:
-    """Keep plain text plain in a Markdown body: `*`, `_` and friends outside math become literal."""
-    pieces = re.split(r"(\$[^$]*\$)", text)
-    return "".join(p if p.startswith("$") and p.endswith("$") and len(p) > 1 else _MARKDOWN_ACTIVE.sub(r"\\\1", p)
-                   for p in pieces)
-
-
-def _paper_fields(paper: ProfilePaper) -> dict[str, Any]:
-    code_url = code_url_in(paper.abstract)
-    return {
+def _imported(profile: Profile, paper: ProfilePaper) -> ImportedPaper:
+    imported = ImportedPaper({
         "title": paper.title,
         "authors": list(paper.authors),
         "et_al": True if paper.et_al else None,
-        "date": yaml_date(paper.date.iso()),
+        "date": paper.date.iso(),
         "category": paper.category,
         "score": paper.score,
-        "code": code_url or (True if paper.has_code else None),
-    }
+        "code": code_url_in(paper.abstract) or (True if paper.has_code else None),
+    }, escape_markdown(paper.abstract), origin=f"{profile.src_path}:{paper.line}")
+    imported.make_renderable()
+    return imported
 
 
-def _import_paper(index: ContentIndex, project: Path, paper: ProfilePaper, report: ImportReport) -> str:
-    """Write or merge one paper; returns its slug."""
-    incoming = _paper_fields(paper)
-    existing = index.find_paper(paper.title)
-    if existing is None:
-        src_path = index.free_paper_path(paper.title)
-        existing = ExistingPaper(src_path, {}, "")
-        index.papers.append(existing)
-    merged = fill_missing(existing.front, incoming)
-    if existing.front.get("code") is True and isinstance(incoming["code"], str):
-        merged["code"] = incoming["code"]  # a URL is better than "code exists"
-    body = existing.body if existing.body.strip() else escape_markdown(paper.abstract)
-    write_if_changed(project, existing.src_path, paper_file_text(merged, body), report)
-    existing.front, existing.body = merged, body
-    return index.paper_slug(existing)
-
-
-def _import_author(index: ContentIndex, project: Path, profile: Profile, paper_slugs: list[str],
-                   report: ImportReport) -> None:
+def _import_author(index: ContentIndex, profile: Profile, paper_slugs: list[str]) -> None:
     existing = index.find_author(profile.name)
     if existing is None:
         existing = ExistingAuthor(f"{CONTENT_DIR}/authors/{slugify(profile.name, fallback_prefix='author')}.yaml",
@@ -92,34 +56,23 @@ def _import_author(index: ContentIndex, project: Path, profile: Profile, paper_s
     data["metrics"] = metrics
     listed = [str(slug) for slug in data.get("papers") or []]
     data["papers"] = paper_slugs + [slug for slug in listed if slug not in paper_slugs]
-    write_if_changed(project, existing.src_path, author_file_text(existing.src_path, data, existing.body), report)
     existing.data = data
 
 
 def import_profiles(project: Path, files: list[Path], *, dry_run: bool = False) -> ImportReport:
-    """Import each profile; problems in any file stop the run before anything is written."""
-    profiles: list[Profile] = []
-    errors: list[ContentError] = []
-    for path in files:
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            errors.append(ContentError(str(path), 0, f"cannot read the file: {exc.strerror}"))
-            continue
-        try:
-            profiles.append(parse_profile(raw.decode("utf-8"), str(path)))
-        except UnicodeDecodeError as exc:
-            errors.append(ContentError(str(path), raw[: exc.start].count(b"\n") + 1, "file is not UTF-8 text"))
-        except ContentError as exc:
-            errors.append(exc)
-    if errors:
-        raise BuildFailed(errors)
+    """Import each profile; a file that does not fit the format stops the run before anything is written."""
+    profiles = read_sources(files, parse_profile)
     index = ContentIndex.load(project)
     report = ImportReport(dry_run)
+    provenance = Provenance(project)
     for profile in profiles:
         if profile.paper_count is not None and profile.paper_count != len(profile.papers):
             report.warnings.append(f"{profile.src_path}: the header says {profile.paper_count} papers but "
                                    f"{len(profile.papers)} are listed; imported the {len(profile.papers)}")
-        slugs = [_import_paper(index, project, paper, report) for paper in profile.papers]
-        _import_author(index, project, profile, list(dict.fromkeys(slugs)), report)
+        papers = [_imported(profile, paper) for paper in profile.papers]
+        slugs = [merge_paper(index, provenance, paper, Path(profile.src_path).name) for paper in papers]
+        _import_author(index, profile, list(dict.fromkeys(slugs)))
+        report.warnings += [warning for paper in papers for warning in paper.warnings]
+    index.write_changes(report)
+    provenance.save(report)
     return report
