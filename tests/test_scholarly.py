@@ -297,3 +297,15 @@ def test_exported_bibtex_imports_back_into_the_same_papers(tmp_path: Path) -> No
                 left, right = [a.name for a in left], [a.name for a in right]
             assert left == right, (paper.title_text, name)
         assert twin.abstract_html == paper.abstract_html, paper.title_text
+
+
+def test_imported_names_link_to_authors_by_alias(example_project: Path) -> None:
+    author = example_project / "content/authors/takuya-akiba.yaml"
+    author.write_text(author.read_text().replace("name: Takuya Akiba\n", "name: Takuya Akiba\naliases: [T. Akiba]\n"))
+    bib = example_project / "new.bib"
+    bib.write_text("@misc{x, title={A New Result}, author={Akiba, T. and Roe, Richard}, year=2026}\n")
+    assert imported(example_project, "bibtex", bib).returncode == 0
+    page = paper_page(build(example_project), "a-new-result")
+    line = find_all(page, "p", "authors")[0]
+    assert {text_of(a): a.get("href") for a in line.iter(XHTML + "a")} == {
+        "T. Akiba": "/research-portfolio/authors/takuya-akiba/"}
