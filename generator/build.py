@@ -78,7 +78,8 @@ def _same_relations(old: Site, new: Site) -> bool:
     """True when only some papers' records were swapped (see Project._relinked_papers_only)."""
     return (old.config is new.config and old.authors is new.authors and old.categories is new.categories
             and old.author_links is new.author_links and old.listed_by is new.listed_by
-            and old.author_papers is new.author_papers and old.papers.keys() == new.papers.keys())
+            and old.author_papers is new.author_papers and old.papers_by_person is new.papers_by_person
+            and old.papers.keys() == new.papers.keys())
 
 
 class SitePages:

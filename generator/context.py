@@ -14,7 +14,16 @@ from typing import Any
 from markupsafe import Markup
 
 from . import urls
+from .charts import horizontal_bars, sparkline, stacked_years
 from .citations import citation_key, paper_bibtex
+from .explore import (
+    category_series,
+    coauthor_slugs,
+    coauthors,
+    more_by_these_authors,
+    related_in_category,
+    years_by_category,
+)
 from .markup import plain_text
 from .metadata import MetaTag, author_json_ld, paper_json_ld, scholar_tags, site_json_ld, social_tags
 from .model import PUBLICATION_TYPES, Author, Paper, Site
@@ -82,7 +91,9 @@ def paper_item(site: Site, paper: Paper, theme: Theme) -> dict[str, Any]:
         "year": paper.date.year,
         "category": _category_view(paper.category, theme) if paper.category else None,
         "score": format_number(paper.score),
+        "score_value": paper.score,
         "citations": format_number(paper.citations),
+        "citations_value": paper.citations,
         "code_url": paper.code_url,
         "has_code": paper.has_code,
         "abstract_html": Markup(paper.abstract_html),
@@ -173,12 +184,51 @@ def _author_card(site: Site, author: Author, theme: Theme) -> dict[str, Any]:
             ("i10-index", format_number(metrics.i10_index)),
         ) if value is not None],
         "links": author.links,
+        "spark": Markup(_sparkline(site, author.slug)),
     }
 
 
-def _author_cards_inputs(site: Site) -> tuple[tuple[str, ...], tuple[int, ...]]:
-    """Author cards show each author's record and paper count."""
-    return tuple(site.authors), tuple(len(site.author_papers[slug]) for slug in site.authors)
+def _author_years(site: Site, slug: str) -> dict[int, int]:
+    years: dict[int, int] = {}
+    for paper_slug in site.author_papers[slug]:
+        year = site.papers[paper_slug].date.year
+        years[year] = years.get(year, 0) + 1
+    return dict(sorted(years.items()))
+
+
+def _sparkline(site: Site, slug: str) -> str:
+    years = _author_years(site, slug)
+    if not years:
+        return ""
+    label = "Papers per year: " + ", ".join(f"{year}: {count}" for year, count in years.items())
+    return sparkline(f"spark-{slug}", label, years, min(years), max(years))
+
+
+def _author_cards_inputs(site: Site) -> tuple[tuple[str, ...], tuple[tuple[tuple[int, int], ...], ...]]:
+    """Author cards show each author's record, paper count and papers per year."""
+    return tuple(site.authors), tuple(tuple(_author_years(site, slug).items()) for slug in site.authors)
+
+
+def _year_chart(site: Site, slugs: tuple[str, ...], chart_id: str, title: str) -> dict[str, Any]:
+    """A papers-per-year chart stacked by category, with the table that says the same in words."""
+    counts = years_by_category(site, slugs)
+    series = [entry for entry, _ in category_series(site, slugs)]
+    years = list(range(min(counts), max(counts) + 1)) if counts else []
+    description = "Papers per year: " + ", ".join(f"{year}: {sum(counts.get(year, {}).values())}" for year in years)
+    return {
+        "kind": "years",
+        "svg": Markup(stacked_years(chart_id, title, description, counts, series)),
+        "series": series,
+        "rows": [(year, [counts.get(year, {}).get(entry.key, 0) for entry in series],
+                  sum(counts.get(year, {}).values())) for year in years],
+    }
+
+
+def _category_chart(site: Site, slugs: tuple[str, ...], chart_id: str) -> dict[str, Any]:
+    values = category_series(site, slugs)
+    description = "Papers per category: " + ", ".join(f"{entry.key}: {count}" for entry, count in values)
+    return {"kind": "categories", "svg": Markup(horizontal_bars(chart_id, "Papers per category", description, values)),
+            "series": [], "rows": [(entry, count) for entry, count in values]}
 
 
 def _page(title: str, description: str, spec: PageSpec, theme: Theme, site: Site, *, og_type: str = "website",
@@ -205,13 +255,15 @@ def index_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
         "latest": site.newest[: site.config.latest_papers],
         "paper_count": len(site.papers),
         "papers_url": theme.urls.link(urls.papers_path()),
+        "years_chart": _year_chart(site, site.newest, "chart-site-years", "Papers per year on this site"),
     }
 
 
 def index_inputs(site: Site, spec: PageSpec) -> PageInputs:
-    authors, counts = _author_cards_inputs(site)
+    authors, years = _author_cards_inputs(site)
     latest = site.newest[: site.config.latest_papers]
-    return PageInputs(latest, authors, (len(site.papers), counts))
+    site_years = tuple((year, tuple(sorted(by.items()))) for year, by in years_by_category(site, site.newest).items())
+    return PageInputs(latest, authors, (len(site.papers), years, site_years))
 
 
 def author_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
@@ -221,6 +273,8 @@ def author_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
     if author.category:
         description += f" in {author.category.name} and related fields"
     feeds = ((f"{author.name} · {site.config.title}", theme.urls.link(urls.author_file_path(author.slug, AUTHOR_FEED))),)
+    people, total_coauthors = coauthors(site, author.slug)
+    categories = category_series(site, papers)
     return {
         "page": _page(author.name, description, spec, theme, site, og_type="profile",
                       json_ld=author_json_ld(site, author, theme.urls),
@@ -230,11 +284,21 @@ def author_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
         "papers": papers,
         "bibliography_url": theme.urls.link(urls.author_file_path(author.slug, AUTHOR_BIBLIOGRAPHY)),
         "feed_url": theme.urls.link(urls.author_file_path(author.slug, AUTHOR_FEED)) if theme.urls.origin else None,
+        "years_chart": _year_chart(site, papers, "chart-years", f"Papers per year by {author.name}"),
+        "category_chart": _category_chart(site, papers, "chart-categories"),
+        "coauthors": [{"name": person.name, "papers": person.papers,
+                       "url": theme.urls.link(urls.author_path(person.slug)) if person.slug else None}
+                      for person in people],
+        "more_coauthors": total_coauthors - len(people),
+        "filters": {
+            "categories": [(entry.key, entry.label, count) for entry, count in categories],
+            "years": sorted({site.papers[slug].date.year for slug in papers}, reverse=True),
+        },
     }
 
 
 def author_inputs(site: Site, spec: PageSpec) -> PageInputs:
-    return PageInputs(site.author_papers[spec.key], (spec.key,))
+    return PageInputs(site.author_papers[spec.key], (spec.key, *coauthor_slugs(site, spec.key)))
 
 
 def paper_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
@@ -253,6 +317,7 @@ def paper_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
         links.append(("Publisher", paper.url))
     names = ", ".join(a.name for a in paper.authors) + (" et al." if paper.et_al else "")
     key = citation_key(paper)
+    more_by, related = _related(site, paper.slug)
     downloads = [(label, theme.urls.link(urls.paper_file_path(paper.slug, name)), f"{key}.{name.split('.')[-1]}")
                  for (name, _), label in zip(PAPER_FILES, ("BibTeX", "RIS", "CSL-JSON"))] \
         if site.config.citation_files else []
@@ -274,12 +339,26 @@ def paper_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
         "bibtex": paper_bibtex(paper, theme.urls.absolute(spec.path), with_abstract=False),
         "downloads": downloads,
         "papers_url": theme.urls.link(urls.papers_path()),
+        "more_by": [_related_item(site, slug, theme) for slug in more_by],
+        "related": [_related_item(site, slug, theme) for slug in related],
     }
 
 
+def _related(site: Site, slug: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    more_by = more_by_these_authors(site, slug)
+    return more_by, related_in_category(site, slug, more_by)
+
+
+def _related_item(site: Site, slug: str, theme: Theme) -> dict[str, Any]:
+    paper = site.papers[slug]
+    return {"url": theme.urls.link(urls.paper_path(slug)), "title_html": Markup(paper.title_html),
+            "year": paper.date.year}
+
+
 def paper_inputs(site: Site, spec: PageSpec) -> PageInputs:
-    """The paper, and the site authors its names link to (their profiles appear in its JSON-LD)."""
-    return PageInputs((spec.key,), tuple(slug for slug in site.author_links[spec.key] if slug))
+    """The paper, the papers it points to, and the site authors its names link to (shown in its JSON-LD)."""
+    more_by, related = _related(site, spec.key)
+    return PageInputs((spec.key, *more_by, *related), tuple(slug for slug in site.author_links[spec.key] if slug))
 
 
 def _category_group(site: Site, code: str) -> tuple[Category, tuple[str, ...]]:

@@ -109,6 +109,13 @@ def build_site(config: SiteConfig, config_path: str, author_records: list[Author
         others = sorted(set(named_in.get(author.slug, ())).difference(own), key=rank.__getitem__)
         author_papers[author.slug] = own + tuple(others)
 
+    by_person: dict[str, list[str]] = defaultdict(list)
+    for paper in newest_first:
+        keys = [slug or "~" + author.key for author, slug in zip(paper.authors, author_links[paper.slug])]
+        keys += listed_by.get(paper.slug, ())
+        for key in dict.fromkeys(keys):
+            by_person[key].append(paper.slug)
+
     by_category: dict[str, list[str]] = defaultdict(list)
     categories = {}
     for paper in newest_first:
@@ -125,4 +132,5 @@ def build_site(config: SiteConfig, config_path: str, author_records: list[Author
         author_links=author_links,
         listed_by={slug: tuple(by) for slug, by in listed_by.items()},
         author_papers=author_papers,
+        papers_by_person={key: tuple(slugs) for key, slugs in by_person.items()},
     )

@@ -157,6 +157,14 @@ class Site:
     author_links: Mapping[str, tuple[str | None, ...]] = field(default_factory=dict)  # per paper: each name's author
     listed_by: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # per paper: authors whose lists have it
     author_papers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # per author: listed, then naming
+    # per person, newest first: a site author by slug, anyone else by "~" + their normalized name
+    papers_by_person: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def people(self, paper_slug: str) -> tuple[str, ...]:
+        """The person keys of a paper (see papers_by_person): its named authors, then hidden site authors."""
+        paper = self.papers[paper_slug]
+        keys = [slug or "~" + author.key for author, slug in zip(paper.authors, self.author_links[paper_slug])]
+        return tuple(dict.fromkeys([*keys, *self.hidden_authors(paper_slug)]))
 
     def hidden_authors(self, paper_slug: str) -> tuple[str, ...]:
         """Site authors who list a paper but are not among its shown names (behind "et al.")."""

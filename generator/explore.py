@@ -1,0 +1,102 @@
+"""What visitors explore beside a list: papers per year and per category, co-authors, related papers.
+
+Pure functions over the Site; templates get their results through context.py.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .charts import Series, series_for
+from .model import Site
+
+UNCATEGORIZED = "none"
+RELATED_LENGTH = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Coauthor:
+    key: str  # a site author's slug, or "~" + a normalized name
+    name: str
+    slug: str | None  # set when the co-author has a page here
+    papers: int
+
+
+def category_key(site: Site, slug: str) -> str:
+    category = site.papers[slug].category
+    return category.short if category else UNCATEGORIZED
+
+
+def years_by_category(site: Site, slugs: Iterable[str]) -> dict[int, dict[str, int]]:
+    counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for slug in slugs:
+        counts[site.papers[slug].date.year][category_key(site, slug)] += 1
+    return {year: dict(by_key) for year, by_key in sorted(counts.items())}
+
+
+def category_series(site: Site, slugs: Iterable[str]) -> list[tuple[Series, int]]:
+    """Each category with its paper count, largest first, with its colour."""
+    counts = Counter(category_key(site, slug) for slug in slugs)
+    names: dict[str, str] = {}
+    for slug in site.papers:
+        category = site.papers[slug].category
+        if category is not None:
+            names.setdefault(category.short, category.name)
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    series = series_for([(key, names.get(key, "No arXiv category")) for key, _ in ordered])
+    return list(zip(series, (count for _, count in ordered)))
+
+
+def coauthors(site: Site, author_slug: str, limit: int = 50) -> tuple[list[Coauthor], int]:
+    """The people an author published with on this site, most papers first; and how many there are in all."""
+    counts: Counter[str] = Counter()
+    names: dict[str, str] = {}
+    for slug in site.author_papers[author_slug]:
+        paper = site.papers[slug]
+        for author, linked in zip(paper.authors, site.author_links[slug]):
+            key = linked or "~" + author.key
+            names.setdefault(key, site.authors[linked].name if linked else author.name)
+        for key in site.people(slug):
+            if key != author_slug:
+                counts[key] += 1
+                if key in site.authors:
+                    names[key] = site.authors[key].name
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], names[item[0]].lower(), item[0]))
+    return [Coauthor(key, names[key], key if key in site.authors else None, count)
+            for key, count in ranked[:limit]], len(ranked)
+
+
+def coauthor_slugs(site: Site, author_slug: str) -> tuple[str, ...]:
+    """The co-authors with a page of their own: their names show on the author's page."""
+    return tuple(sorted({key for slug in site.author_papers[author_slug] for key in site.people(slug)
+                         if key in site.authors and key != author_slug}))
+
+
+def more_by_these_authors(site: Site, paper_slug: str) -> tuple[str, ...]:
+    """Other papers sharing an author with this one, newest first."""
+    rank = site.rank
+    candidates: set[str] = set()
+    for key in site.people(paper_slug):
+        shown = 0
+        for slug in site.papers_by_person.get(key, ()):
+            if slug != paper_slug:
+                candidates.add(slug)
+                shown += 1
+                if shown == RELATED_LENGTH:
+                    break
+    return tuple(sorted(candidates, key=rank.__getitem__)[:RELATED_LENGTH])
+
+
+def related_in_category(site: Site, paper_slug: str, exclude: Iterable[str]) -> tuple[str, ...]:
+    """The newest other papers of the same category, leaving out those listed already."""
+    category = site.papers[paper_slug].category
+    if category is None:
+        return ()
+    skip = {paper_slug, *exclude}
+    for group in site.categories:
+        if group.category.code == category.code:
+            return tuple(slug for slug in group.papers[:RELATED_LENGTH + len(skip)] if slug not in skip)[
+                :RELATED_LENGTH]
+    return ()
