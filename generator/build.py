@@ -15,7 +15,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from . import __version__
+from . import __version__, urls
 from .context import PAGE_KINDS, Facts, PageInputs, Theme, paper_item, site_inputs
 from .errors import BuildFailed, ContentError
 from .exports import EXPORT_KINDS
@@ -24,6 +24,7 @@ from .output import OutputTree, check_output_location
 from .plan import PageSpec, plan_site
 from .project import Project
 from .render import ThemeFiles, make_environment, render_fragment, render_page, template_digests
+from .search import CHUNK, SearchIndex, shard_name
 from .urls import Urls
 
 
@@ -74,6 +75,9 @@ class LoadedTheme:
         return digest
 
 
+SEARCH_KINDS = ("search_manifest", "search_docs", "search_terms")
+
+
 def _same_relations(old: Site, new: Site) -> bool:
     """True when only some papers' records were swapped (see Project._relinked_papers_only)."""
     return (old.config is new.config and old.authors is new.authors and old.categories is new.categories
@@ -90,12 +94,17 @@ class SitePages:
         self.site = site
         self.view = Theme(Urls(site.config.base_url),
                           {name: digest[:10] for name, digest in theme.static_digests.items()})
+        self.search: SearchIndex = SearchIndex(site, previous.search if previous is not None else None)
+        layout: tuple[int, list[str]] = (self.search.chunk_count(), self.search.prefixes)
         self.specs: list[PageSpec]
-        if (previous is not None and previous.theme is theme and previous.site.authors is site.authors
-                and previous.site.categories is site.categories and previous.site.papers.keys() == site.papers.keys()):
-            self.specs = previous.specs  # the same pages exist
+        same_pages = (previous is not None and previous.theme is theme and previous.site.authors is site.authors
+                      and previous.site.categories is site.categories
+                      and previous.site.papers.keys() == site.papers.keys() and previous.search_layout == layout)
+        self.search_layout: tuple[int, list[str]] = layout
+        if same_pages:
+            self.specs = previous.specs  # type: ignore[union-attr]
         else:
-            self.specs = plan_site(site, list(theme.static_files))
+            self.specs = plan_site(site, list(theme.static_files), layout)
         shared = hashlib.sha1(__version__.encode())
         for line in site_inputs(site):
             shared.update(line.encode() + b"\n")
@@ -113,14 +122,17 @@ class SitePages:
         self.inputs: dict[str, PageInputs] = {}
         self.showing: dict[str, list[str]] | None = None  # paper or author slug -> pages that show it
         self.dirty: list[PageSpec] | None = None  # when known: the only pages that may have changed
-        if self.previous is not None and self.changed is not None and _same_relations(self.previous.site, site):
+        if (self.previous is not None and self.changed is not None and same_pages
+                and self.search.changed_prefixes is not None and _same_relations(self.previous.site, site)):
             # Only records' contents changed: every page shows the same records as before.
             self.inputs, self.showing = self.previous.indexed_inputs()
             papers, authors = self.changed
             self.facts.inherit(self.previous.facts, papers | {p for a in authors for p in site.author_papers.get(a, ())})
             keys = papers | {"@" + slug for slug in authors}
             by_dest = self.previous.specs_by_dest()
-            self.dirty = [by_dest[dest] for dest in sorted({d for key in keys for d in self.showing.get(key, ())})]
+            dests = {d for key in keys for d in self.showing.get(key, ())}
+            dests |= {urls.search_shard_path(shard_name(prefix)) for prefix in self.search.changed_prefixes}
+            self.dirty = [by_dest[dest] for dest in sorted(dests) if dest in by_dest]
         self._by_dest: dict[str, PageSpec] | None = None
         self.card_variants: set[tuple[str, bool]] = set()  # (heading, show_abstract) pairs templates asked for
         self.warm: bool = self.previous is not None and self.previous.warm
@@ -145,9 +157,23 @@ class SitePages:
     def page_inputs(self, spec: PageSpec) -> PageInputs:
         inputs = self.inputs.get(spec.dest)
         if inputs is None:
-            inputs = (EXPORT_KINDS.get(spec.kind) or PAGE_KINDS[spec.kind])[1](self.site, spec)
+            if spec.kind in SEARCH_KINDS:
+                inputs = self._search_inputs(spec)
+            else:
+                inputs = (EXPORT_KINDS.get(spec.kind) or PAGE_KINDS[spec.kind])[1](self.site, spec)
             self.inputs[spec.dest] = inputs
         return inputs
+
+    def _search_inputs(self, spec: PageSpec) -> PageInputs:
+        """Search files are made of the documents they hold (term shards are compared by content instead)."""
+        if spec.kind == "search_docs":
+            keys = self.search.keys[spec.page * CHUNK:(spec.page + 1) * CHUNK]
+            authors = tuple(key[1:] for key in keys if key.startswith("@"))
+            counts = tuple(len(self.site.author_papers[slug]) for slug in authors)
+            return PageInputs(tuple(key for key in keys if not key.startswith("@")), authors, counts)
+        if spec.kind == "search_manifest":
+            return PageInputs(extra=(len(self.search.keys), tuple(self.search.prefixes)))
+        return PageInputs(extra=(spec.key,))
 
     def unchanged_since_previous(self, spec: PageSpec) -> bool:
         """True when this page surely shows what it showed in the previous build (so its fingerprint holds).
@@ -158,6 +184,9 @@ class SitePages:
             return False
         if spec.kind == "static":
             return True  # static files are part of the shared fingerprint
+        if spec.kind == "search_terms":
+            changed = self.search.changed_prefixes
+            return changed is not None and spec.key not in changed
         inputs = self.page_inputs(spec)
         if self.previous.inputs.get(spec.dest) != inputs:
             return False
@@ -167,6 +196,8 @@ class SitePages:
     def fingerprint(self, spec: PageSpec) -> str:
         if spec.kind == "static":
             return self.theme.static_digests[spec.key]
+        if spec.kind == "search_terms":
+            return hashlib.sha1(self.render(spec)).hexdigest()
         template = self.theme.template_digest(spec.template) if spec.template else spec.kind
         text = "\n".join((self.shared_fingerprint, template, self.page_inputs(spec).text(self.facts)))
         return hashlib.sha1(text.encode()).hexdigest()
@@ -176,6 +207,12 @@ class SitePages:
             return self.theme.static_files[spec.key].read_bytes()
         if spec.kind in EXPORT_KINDS:
             return EXPORT_KINDS[spec.kind][0](self.site, spec, self.view)
+        if spec.kind == "search_terms":
+            return self.search.shard(spec.key)
+        if spec.kind == "search_docs":
+            return self.search.chunk(spec.page)
+        if spec.kind == "search_manifest":
+            return self.search.manifest()
         return render_page(self.theme.env, self.site, spec, self.view, self.theme.files,  # type: ignore[arg-type]
                            paper_card=self.paper_card)
 

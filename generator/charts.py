@@ -43,17 +43,17 @@ def _nice_ceiling(value: int) -> int:
 
 
 def stacked_years(chart_id: str, title: str, description: str, counts: Mapping[int, Mapping[str, int]],
-                  series: Sequence[Series]) -> str:
+                  series: Sequence[Series], width: int = 440) -> str:
     """Bars per year, stacked by series; every year between the first and the last gets a slot."""
     if not counts:
         return ""
     years = list(range(min(counts), max(counts) + 1))
-    width, height, left, bottom, top = 440, 190, 30, 22, 10
+    height, left, bottom, top = 190, 30, 22, 10
     plot_height = height - bottom - top
     maximum = _nice_ceiling(max(sum(by_series.values()) for by_series in counts.values()))
     slot = (width - left - 6) / len(years)
     bar = max(2.0, slot * 0.72)
-    parts = [_open(chart_id, title, description, width, height, "chart stacked")]
+    parts = [_open(chart_id, title, description, width, height, "chart stacked" + (" wide" if width > 440 else ""))]
     for tick in sorted({0, maximum} | ({maximum // 2} if maximum % 2 == 0 else set())):
         y = top + plot_height - plot_height * tick / maximum
         parts.append(f'<line class="grid" x1="{left}" x2="{width}" y1="{_number(y)}" y2="{_number(y)}"/>')
@@ -82,7 +82,7 @@ def horizontal_bars(chart_id: str, title: str, description: str, values: Sequenc
     """One bar per series, longest first, with its count at the end."""
     if not values:
         return ""
-    row, label_width, width = 24, 64, 440
+    row, label_width, width = 26, 56, 400
     height = row * len(values) + 6
     maximum = max(count for _, count in values)
     parts = [_open(chart_id, title, description, width, height, "chart bars")]

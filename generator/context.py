@@ -209,7 +209,7 @@ def _author_cards_inputs(site: Site) -> tuple[tuple[str, ...], tuple[tuple[tuple
     return tuple(site.authors), tuple(tuple(_author_years(site, slug).items()) for slug in site.authors)
 
 
-def _year_chart(site: Site, slugs: tuple[str, ...], chart_id: str, title: str) -> dict[str, Any]:
+def _year_chart(site: Site, slugs: tuple[str, ...], chart_id: str, title: str, width: int = 440) -> dict[str, Any]:
     """A papers-per-year chart stacked by category, with the table that says the same in words."""
     counts = years_by_category(site, slugs)
     series = [entry for entry, _ in category_series(site, slugs)]
@@ -217,7 +217,7 @@ def _year_chart(site: Site, slugs: tuple[str, ...], chart_id: str, title: str) -
     description = "Papers per year: " + ", ".join(f"{year}: {sum(counts.get(year, {}).values())}" for year in years)
     return {
         "kind": "years",
-        "svg": Markup(stacked_years(chart_id, title, description, counts, series)),
+        "svg": Markup(stacked_years(chart_id, title, description, counts, series, width)),
         "series": series,
         "rows": [(year, [counts.get(year, {}).get(entry.key, 0) for entry in series],
                   sum(counts.get(year, {}).values())) for year in years],
@@ -255,7 +255,7 @@ def index_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
         "latest": site.newest[: site.config.latest_papers],
         "paper_count": len(site.papers),
         "papers_url": theme.urls.link(urls.papers_path()),
-        "years_chart": _year_chart(site, site.newest, "chart-site-years", "Papers per year on this site"),
+        "years_chart": _year_chart(site, site.newest, "chart-site-years", "Papers per year on this site", 720),
     }
 
 
@@ -437,6 +437,10 @@ def authors_inputs(site: Site, spec: PageSpec) -> PageInputs:
     return PageInputs((), authors, counts)
 
 
+def search_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
+    return {"page": _page("Search", f"Search the papers and authors of {site.config.title}.", spec, theme, site)}
+
+
 def not_found_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
     return {"page": _page("Page not found", "This page does not exist.", spec, theme, site)}
 
@@ -476,6 +480,7 @@ PAGE_KINDS: dict[str, tuple[Callable[[Site, PageSpec, Theme], Context], Callable
     "categories": (categories_context, categories_inputs),
     "authors": (authors_context, authors_inputs),
     "not_found": (not_found_context, no_inputs),
+    "search": (search_context, no_inputs),
     "sitemap": (sitemap_context, sitemap_inputs),
     "robots": (robots_context, no_inputs),
     "cname": (cname_context, no_inputs),
@@ -497,6 +502,7 @@ def site_context(site: Site, theme: Theme) -> Context:
         "links": config.links,
         "owners": [site.authors[r.slug].name for r in config.owners if r.slug in site.authors],
         "asset": theme.asset,
+        "search_url": theme.urls.link(urls.search_path("")),
     }
 
 

@@ -32,7 +32,8 @@ def list_page_count(paper_count: int) -> int:
     return max(1, -(-paper_count // LIST_PAGE_SIZE))
 
 
-def plan_site(site: Site, static_files: list[str]) -> list[PageSpec]:
+def plan_site(site: Site, static_files: list[str], search: tuple[int, list[str]] = (0, [])) -> list[PageSpec]:
+    """Every output file of a site; `search` is the search index's layout (documents chunks, term prefixes)."""
     specs = [
         PageSpec(urls.index_path(), "index.html", "index"),
         PageSpec("404.html", "404.html", "not_found"),
@@ -56,6 +57,13 @@ def plan_site(site: Site, static_files: list[str]) -> list[PageSpec]:
     if urls.Urls(site.config.base_url).origin:  # Atom needs absolute addresses
         specs.append(PageSpec(SITE_FEED, "", "feed"))
         specs += [PageSpec(urls.author_file_path(slug, AUTHOR_FEED), "", "author_feed", slug) for slug in site.authors]
+    chunks, prefixes = search
+    if chunks:
+        specs.append(PageSpec(urls.search_path("index.json"), "", "search_manifest"))
+        specs += [PageSpec(urls.search_path(f"docs-{n}.json"), "", "search_docs", "", n) for n in range(chunks)]
+        specs += [PageSpec(urls.search_shard_path(prefix.encode("utf-8").hex()), "", "search_terms", prefix)
+                  for prefix in prefixes]
+        specs.append(PageSpec(urls.search_path(""), "search.html", "search"))
     specs += [
         PageSpec("sitemap.xml", "sitemap.xml", "sitemap"),
         PageSpec("robots.txt", "robots.txt", "robots"),

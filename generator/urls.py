@@ -60,6 +60,14 @@ def author_file_path(slug: str, name: str) -> str:
     return f"authors/{slug}/{name}"
 
 
+def search_path(name: str) -> str:
+    return f"search/{name}"
+
+
+def search_shard_path(name: str) -> str:
+    return f"search/terms/{name}.json"
+
+
 def papers_path(page: int = 1) -> str:
     return "papers/" + (f"page/{page}/" if page > 1 else "")
 

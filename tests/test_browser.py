@@ -70,3 +70,78 @@ def test_pages_opened_while_the_build_is_broken_show_the_overlay(browser, served
     overlay.wait_for(state="visible", timeout=15_000)
     assert "missing required field 'title'" in overlay.inner_text()
     page.close()
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The example site built and served as it is (no preview script), under its /research-portfolio/ path."""
+    from conftest import REPO, run_portfolio
+
+    from generator.serve import serving
+    project = tmp_path_factory.mktemp("explore") / "project"
+    import shutil
+    shutil.copytree(REPO / "content", project / "content")
+    assert run_portfolio("build", "--source", str(project)).returncode == 0
+    with serving(project / "site", "https://example.github.io/research-portfolio/") as url:
+        yield url
+
+
+def visible_titles(page) -> list[str]:  # type: ignore[no-untyped-def]
+    return page.locator("[data-paper-list] article.paper:not([hidden]) .paper-title").all_inner_texts()
+
+
+def test_author_page_sorts_and_filters_and_keeps_the_state_in_the_url(browser, published: str) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page()
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(published + "authors/takuya-akiba/")
+    assert visible_titles(page)[0].startswith("Wider or Deeper?")  # the profile's own order first
+    page.select_option("select[name=sort]", "newest")
+    assert visible_titles(page)[0].startswith("DiffusionBlocks")  # June 17, 2025
+    assert page.url.endswith("?sort=newest")
+    page.select_option("select[name=cat]", "CV")
+    titles = visible_titles(page)
+    assert len(titles) == 5 and titles[0].startswith("Team PFDet")
+    assert page.locator("form[data-paper-controls] output").inner_text() == "Showing 5 of 16 papers"
+    shared = page.url
+    assert "sort=newest" in shared and "cat=CV" in shared
+    again = browser.new_page()
+    again.goto(shared)
+    assert visible_titles(again) == titles
+    assert again.locator("select[name=sort]").input_value() == "newest"
+    assert again.locator("select[name=cat]").input_value() == "CV"
+    page.select_option("select[name=year]", "2018")
+    assert len(visible_titles(page)) == 4
+    assert all(url.startswith(published.split("/research-portfolio/")[0]) for url in requests)  # no other hosts
+    page.close()
+    again.close()
+
+
+def test_without_javascript_the_page_shows_every_paper_in_profile_order(browser, published: str) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(published + "authors/takuya-akiba/?sort=newest&cat=CV")
+    titles = visible_titles(page)
+    assert len(titles) == 16 and titles[0].startswith("Wider or Deeper?")
+    assert not page.locator("form[data-paper-controls]").is_visible()
+    context.close()
+
+
+def test_search_finds_a_paper_and_its_link_opens_it(browser, published: str) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page()
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(published + "categories/cs.cv/")
+    page.fill("#site-search", "upcycling")
+    first = page.locator("[data-search-results] li a").first
+    first.wait_for(timeout=10_000)
+    assert first.inner_text().startswith("Drop-Upcycling")
+    first.click()
+    page.wait_for_url("**/papers/drop-upcycling-training-sparse-mixture-of-experts/")
+    assert page.locator("main h1").inner_text().startswith("Drop-Upcycling")
+    page.goto(published + "search/?q=akiba+distributed")
+    page.locator(".search-page [data-search-results] li a").first.wait_for(timeout=10_000)
+    found = page.locator(".search-page [data-search-results] li a").all_inner_texts()
+    assert "ChainerMN: Scalable Distributed Deep Learning Framework" in found
+    assert all(url.startswith(published.split("/research-portfolio/")[0]) for url in requests)
+    page.close()

@@ -40,10 +40,13 @@ def test_one_paper_edit_rewrites_only_the_pages_that_show_it(tmp_path: Path) -> 
     build(project)
     after = mtimes(project / "site")
     changed = sorted(path for path in after if after[path] != before.get(path))
-    assert changed == [  # the abstract shows on its page, its author's page and feed, the citations, the site feed
-        "authors/ada-lovelace/feed.xml", "authors/ada-lovelace/index.html", "authors/ada-lovelace/publications.bib",
+    pages = [path for path in changed if path.endswith(".html")]
+    assert pages == ["authors/ada-lovelace/index.html", "papers/analytical-engine/index.html"]
+    others = [path for path in changed if not path.endswith(".html")]
+    assert others == [  # the abstract is also in its author's feed and bibliography, its citations, the site feed,
+        "authors/ada-lovelace/feed.xml", "authors/ada-lovelace/publications.bib",  # and the search index
         "feed.xml", "papers/analytical-engine/cite.bib", "papers/analytical-engine/cite.json",
-        "papers/analytical-engine/cite.ris", "papers/analytical-engine/index.html"]
+        "papers/analytical-engine/cite.ris", "search/index.json", "search/terms/7265.json"]
     assert "Revised notes" in (project / "site/papers/analytical-engine/index.html").read_text()
 
 
@@ -67,8 +70,13 @@ def test_deleted_paper_disappears_from_the_site(tmp_path: Path) -> None:
     build(project)
     assert (project / "site/papers/other/index.html").exists()
     (project / "content/papers/other.md").unlink()
+    before = set(snapshot(project / "site"))
     result = build(project)
-    assert "5 removed" in result.stdout  # its page, its three citation files and its category's page
+    removed = sorted(before - set(snapshot(project / "site")))
+    assert [path for path in removed if not path.startswith("search/")] == [
+        "categories/math.nt/index.html", "papers/other/cite.bib", "papers/other/cite.json", "papers/other/cite.ris",
+        "papers/other/index.html"]  # its page, its citation files, its category's page (and its search words)
+    assert f"{len(removed)} removed" in result.stdout
     assert not (project / "site/papers/other").exists()
     assert not (project / "site/categories/math.nt").exists()
 
