@@ -20,8 +20,8 @@ from .context import PAGE_KINDS, Facts, PageInputs, Theme, paper_item, site_inpu
 from .errors import BuildFailed, ContentError
 from .exports import EXPORT_KINDS
 from .model import Site
-from .output import OutputTree, check_output_location
-from .plan import PageSpec, plan_site
+from .output import FINGERPRINT, OutputTree, check_output_location
+from .plan import PageSpec, plan_site, search_shard_specs
 from .project import Project
 from .render import ThemeFiles, make_environment, render_fragment, render_page, template_digests
 from .search import CHUNK, SearchIndex, shard_name
@@ -94,17 +94,6 @@ class SitePages:
         self.site = site
         self.view = Theme(Urls(site.config.base_url),
                           {name: digest[:10] for name, digest in theme.static_digests.items()})
-        self.search: SearchIndex = SearchIndex(site, previous.search if previous is not None else None)
-        layout: tuple[int, list[str]] = (self.search.chunk_count(), self.search.prefixes)
-        self.specs: list[PageSpec]
-        same_pages = (previous is not None and previous.theme is theme and previous.site.authors is site.authors
-                      and previous.site.categories is site.categories
-                      and previous.site.papers.keys() == site.papers.keys() and previous.search_layout == layout)
-        self.search_layout: tuple[int, list[str]] = layout
-        if same_pages:
-            self.specs = previous.specs  # type: ignore[union-attr]
-        else:
-            self.specs = plan_site(site, list(theme.static_files), layout)
         shared = hashlib.sha1(__version__.encode())
         for line in site_inputs(site):
             shared.update(line.encode() + b"\n")
@@ -119,19 +108,43 @@ class SitePages:
             previous.previous = None  # keep one build back, not a chain of all of them
         self.facts: Facts = Facts(site, self.previous.facts if self.previous else None)
         self.changed = self.facts.changed_since(self.previous.facts) if self.previous else None
+        # Only records' contents changed, not who wrote what nor which records exist: the fast path.
+        records_only = (self.previous is not None and self.changed is not None
+                        and _same_relations(self.previous.site, site))
+        candidates = None
+        if records_only and self.changed is not None:
+            candidates = self.changed[0] | {"@" + slug for slug in self.changed[1]}
+        self.search: SearchIndex = SearchIndex(site, previous.search if previous is not None else None, candidates)
+        self.search_layout: tuple[int, list[str]] = (self.search.chunk_count(), self.search.prefixes)
+        self.specs: list[PageSpec]
+        removed: set[str] = set()
+        if records_only and self.previous is not None:
+            self.specs = self.previous.specs
+            if self.previous.search_layout != self.search_layout:  # a word with a new first two letters, or gone
+                shards = search_shard_specs(self.search.prefixes)
+                removed = {s.dest for s in self.specs if s.kind == "search_terms"} - {s.dest for s in shards}
+                self.specs = [s for s in self.specs if s.kind != "search_terms"] + shards
+        else:
+            self.specs = plan_site(site, list(theme.static_files), self.search_layout)
+        self.removed = sorted(removed)  # files the previous build made that no page makes now (fast path)
         self.inputs: dict[str, PageInputs] = {}
         self.showing: dict[str, list[str]] | None = None  # paper or author slug -> pages that show it
         self.dirty: list[PageSpec] | None = None  # when known: the only pages that may have changed
-        if (self.previous is not None and self.changed is not None and same_pages
-                and self.search.changed_prefixes is not None and _same_relations(self.previous.site, site)):
-            # Only records' contents changed: every page shows the same records as before.
+        if records_only and self.previous is not None and self.changed is not None \
+                and self.search.changed_prefixes is not None:
             self.inputs, self.showing = self.previous.indexed_inputs()
             papers, authors = self.changed
             self.facts.inherit(self.previous.facts, papers | {p for a in authors for p in site.author_papers.get(a, ())})
             keys = papers | {"@" + slug for slug in authors}
-            by_dest = self.previous.specs_by_dest()
             dests = {d for key in keys for d in self.showing.get(key, ())}
             dests |= {urls.search_shard_path(shard_name(prefix)) for prefix in self.search.changed_prefixes}
+            if removed or self.previous.search_layout != self.search_layout:
+                manifest = urls.search_path("index.json")  # lists the shards: its inputs change with them
+                dests.add(manifest)
+                self.inputs = {dest: inputs for dest, inputs in self.inputs.items()
+                               if dest not in removed and dest != manifest}
+            by_dest = {spec.dest: spec for spec in self.specs} if removed or dests - self.previous.specs_by_dest().keys() \
+                else self.previous.specs_by_dest()
             self.dirty = [by_dest[dest] for dest in sorted(dests) if dest in by_dest]
         self._by_dest: dict[str, PageSpec] | None = None
         self.card_variants: set[tuple[str, bool]] = set()  # (heading, show_abstract) pairs templates asked for
@@ -276,14 +289,14 @@ class Builder:
             to_check = pages.specs
             if pages.dirty is not None and not clean:
                 to_check = pages.dirty
-                tree.keep_all_except(spec.dest for spec in to_check)
+                tree.keep_all_except([*(spec.dest for spec in to_check), *pages.removed])
             for spec in to_check:
                 previous = tree.previous(spec.dest)
                 if not clean and previous is not None and pages.unchanged_since_previous(spec):
                     tree.keep(spec.dest)
                     continue
                 fingerprint = pages.fingerprint(spec)
-                if not clean and previous is not None and previous.fingerprint == fingerprint:
+                if not clean and previous is not None and previous[FINGERPRINT] == fingerprint:
                     tree.keep(spec.dest)
                     continue
                 try:
@@ -324,6 +337,13 @@ class Builder:
             for spec in pages.specs:
                 if spec.kind in ("author", "category", "index"):
                     first_of_kind.setdefault(spec.kind, spec)
+        exports = [spec for spec in pages.specs if spec.kind in ("author_bib", "author_feed")]
+        for start in range(0, len(exports), 50):  # long bibliographies and feeds repeat the same entries
+            with lock:
+                if stop.is_set() or self.pages is not pages:
+                    return True
+                for spec in exports[start:start + 50]:
+                    pages.render(spec)
         for kind, spec in first_of_kind.items():
             with lock:
                 pages.card_variants.clear()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from .markup import html_to_text, plain_text
 from .model import MONTH_ABBREVIATIONS, Paper
@@ -67,13 +68,14 @@ def _bibtex_text(text: str) -> str:
     pieces = re.split(r"(\$[^$]*\$)", " ".join(text.split()))
     text = "".join(piece if len(piece) > 1 and piece.startswith("$") and piece.endswith("$")
                    else _LATEX_SPECIALS.sub(r"\\\1", piece).replace("~", r"\textasciitilde{}") for piece in pieces)
-    depth = 0
-    for char in text:
-        depth += {"{": 1, "}": -1}.get(char, 0)
-        if depth < 0:
-            break
-    if depth != 0:
-        text = text.replace("{", r"\{").replace("}", r"\}")
+    if "{" in text or "}" in text:
+        depth = 0
+        for char in text:
+            depth += {"{": 1, "}": -1}.get(char, 0)
+            if depth < 0:
+                break
+        if depth != 0:
+            text = text.replace("{", r"\{").replace("}", r"\}")
     return "{" + text + "}"
 
 
@@ -113,11 +115,18 @@ def _bibtex_fields(paper: Paper, page_url: str | None, with_abstract: bool) -> l
     return fields
 
 
+@lru_cache(maxsize=200_000)
+def _entry_parts(paper: Paper, page_url: str | None, with_abstract: bool) -> tuple[str, str, str]:
+    """(type, key, fields) of a paper's entry; remembered, since long bibliographies repeat papers."""
+    body = ",\n".join(f"  {name} = {value}" for name, value in _bibtex_fields(paper, page_url, with_abstract))
+    return entry_type(paper), citation_key(paper), body
+
+
 def paper_bibtex(paper: Paper, page_url: str | None = None, key: str | None = None,
                  with_abstract: bool = True) -> str:
     """One BibTeX entry (the copy shown on a page leaves the abstract out)."""
-    body = ",\n".join(f"  {name} = {value}" for name, value in _bibtex_fields(paper, page_url, with_abstract))
-    return f"@{entry_type(paper)}{{{key or citation_key(paper)},\n{body}\n}}\n"
+    kind, own_key, body = _entry_parts(paper, page_url, with_abstract)
+    return f"@{kind}{{{key or own_key},\n{body}\n}}\n"
 
 
 def bibliography(papers: Iterable[tuple[Paper, str | None]]) -> str:
@@ -125,10 +134,10 @@ def bibliography(papers: Iterable[tuple[Paper, str | None]]) -> str:
     seen: dict[str, int] = {}
     entries = []
     for paper, page_url in papers:
-        key = citation_key(paper)
+        kind, key, body = _entry_parts(paper, page_url, True)
         count = seen.get(key, 0)
         seen[key] = count + 1
-        entries.append(paper_bibtex(paper, page_url, key + (chr(ord("a") + count) if count else "")))
+        entries.append(f"@{kind}{{{key}{chr(ord('a') + count) if count else ''},\n{body}\n}}\n")
     return "\n".join(entries)
 
 

@@ -38,10 +38,11 @@ def years_by_category(site: Site, slugs: Iterable[str]) -> dict[int, dict[str, i
 
 def category_series(site: Site, slugs: Iterable[str]) -> list[tuple[Series, int]]:
     """Each category with its paper count, largest first, with its colour."""
-    counts = Counter(category_key(site, slug) for slug in slugs)
+    counts: Counter[str] = Counter()
     names: dict[str, str] = {}
-    for slug in site.papers:
+    for slug in slugs:
         category = site.papers[slug].category
+        counts[category.short if category else UNCATEGORIZED] += 1
         if category is not None:
             names.setdefault(category.short, category.name)
     ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))

@@ -6,6 +6,7 @@ bytes.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from xml.sax.saxutils import escape, quoteattr
 
 from . import urls
@@ -20,12 +21,14 @@ def _timestamp(date: PaperDate) -> str:
     return f"{date.year:04d}-{date.month or 1:02d}-{date.day or 1:02d}T00:00:00Z"
 
 
-def _entry(site: Site, paper: Paper, site_urls: Urls) -> str:
+@lru_cache(maxsize=100_000)
+def _entry(paper: Paper, links: tuple[str | None, ...], site_urls: Urls) -> str:
+    """One paper's <entry>; remembered, since feeds of prolific authors repeat the same papers."""
     link = site_urls.absolute(urls.paper_path(paper.slug)) or ""
     authors = "".join(f"<author><name>{escape(author.name)}</name>"
                       + (f"<uri>{escape(site_urls.absolute(urls.author_path(slug)) or '')}</uri>" if slug else "")
                       + "</author>"
-                      for author, slug in zip(paper.authors, site.author_links[paper.slug]))
+                      for author, slug in zip(paper.authors, links))
     parts = [
         "<entry>",
         f"<id>{escape(link)}</id>",
@@ -61,6 +64,6 @@ def atom_feed(site: Site, papers: list[Paper], site_urls: Urls, feed_path: str, 
     ]
     if site.config.description:
         lines.append(f"<subtitle>{escape(site.config.description)}</subtitle>")
-    lines += [_entry(site, paper, site_urls) for paper in shown]
+    lines += [_entry(paper, site.author_links[paper.slug], site_urls) for paper in shown]
     lines.append("</feed>")
     return ("\n".join(lines) + "\n").encode("utf-8")

@@ -20,7 +20,7 @@ import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import NamedTuple, TextIO
+from typing import Final, TextIO
 
 from .errors import UsageError
 
@@ -30,10 +30,12 @@ JOURNAL_FILE = f"{STATE_DIR}/journal"
 STATE_FORMAT = "research-portfolio output state 2"
 
 
-class FileRecord(NamedTuple):
-    digest: str  # sha1 of the file's bytes
-    inode: int  # lets the staging folder tell a hard link to the live file from a copy
-    fingerprint: str  # of what the file was made from (see context.py)
+# What the generator knows of one file it made: (sha1 of its bytes, its inode, the fingerprint of what it was
+# made from). A plain tuple, so the state file is written without converting half a million records.
+FileRecord = tuple[str, int, str]
+DIGEST: Final = 0
+INODE: Final = 1
+FINGERPRINT: Final = 2
 
 
 @dataclass
@@ -75,7 +77,8 @@ def _read_state(folder: Path) -> dict[str, FileRecord] | None:
         raw = marshal.loads((folder / STATE_FILE).read_bytes())
         if raw.get("format") != STATE_FORMAT:
             return None
-        return {path: FileRecord(*entry) for path, entry in raw["files"].items()}
+        files = raw["files"]
+        return files if isinstance(files, dict) else None
     except (OSError, ValueError, EOFError, TypeError, AttributeError):
         return None
 
@@ -127,6 +130,8 @@ class OutputTree:
         self.new: dict[str, FileRecord] = {}
         self.stats = WriteStats()
         self._touched: list[str] = []
+        self._synced: set[str] = set()  # staged files this build made hard links of the live ones
+        self._copied: list[str] = []  # ...or copies of them, where the file system has no hard links
         self._made_dirs: set[str] = set()
         self._journal: TextIO | None = None
 
@@ -187,6 +192,8 @@ class OutputTree:
         self.new = {}
         self.stats = WriteStats()
         self._touched = []
+        self._synced = set()
+        self._copied = []
         self._made_dirs = set()
         self._journal = open(self.staging / JOURNAL_FILE, "a", encoding="utf-8")  # noqa: SIM115 - see commit()
 
@@ -213,14 +220,14 @@ class OutputTree:
         """New bytes for `dest`; only written when they differ from the live file."""
         digest = hashlib.sha1(data).hexdigest()
         live = self.live.get(dest)
-        if live is not None and live.digest == digest:
-            self._link_from_live(dest, FileRecord(digest, live.inode, fingerprint))
+        if live is not None and live[DIGEST] == digest:
+            self._link_from_live(dest, (digest, live[INODE], fingerprint))
             self.stats.unchanged += 1
             return
         path = self._touch(dest)
         with open(path, "xb") as handle:
             handle.write(data)
-        self.new[dest] = FileRecord(digest, os.stat(path).st_ino, fingerprint)
+        self.new[dest] = (digest, os.stat(path).st_ino, fingerprint)
         self.stats.written += 1
         self.stats.changed_paths.append(dest)
 
@@ -237,7 +244,7 @@ class OutputTree:
 
     def _link_from_live(self, dest: str, record: FileRecord) -> None:
         staged = self.staged.get(dest)
-        if staged is not None and staged.inode == record.inode and staged.digest == record.digest:
+        if staged is not None and staged[INODE] == record[INODE] and staged[DIGEST] == record[DIGEST]:
             self.new[dest] = record
             return
         path = self._touch(dest)
@@ -245,7 +252,10 @@ class OutputTree:
             os.link(self.output / dest, path)
         except OSError:
             shutil.copyfile(self.output / dest, path)
-            record = FileRecord(record.digest, os.stat(path).st_ino, record.fingerprint)
+            record = (record[DIGEST], os.stat(path).st_ino, record[FINGERPRINT])
+            self._copied.append(dest)  # a copy, not the same file: the two generations differ here
+        else:
+            self._synced.add(dest)
         self.new[dest] = record
         self.stats.linked += 1
 
@@ -269,26 +279,30 @@ class OutputTree:
         """Make the staging generation complete and swap it in; the old site becomes the staging folder."""
         self.stats.removed = len(self.live.keys() - self.new.keys())
         if not self.has_changes():
-            if any(self.new[d].fingerprint != self.live[d].fingerprint for d in self.new):
+            if any(self.new[d][FINGERPRINT] != self.live[d][FINGERPRINT] for d in self.new):
                 _write_state(self.output, self.new)  # same bytes, newer fingerprints: skip re-rendering next time
             self.staged = {**self.staged, **self.new}
             self._finish_staging(self.staged)
             self.live = self.new
-            self._behind = _out_of_step(self.staged, self.live)
+            self._behind -= self._synced
             return self.stats
         stale = sorted(self.staged.keys() - self.new.keys())
         for dest in stale:
             self._touch(dest)
         _remove_empty_parents(self.staging, stale)
         self._finish_staging(self.new)
+        removed = self.live.keys() - self.new.keys()
         if self.output.exists():
             _exchange(self.staging, self.output)
             self.staged, self.live = self.live, self.new
+            # The old site is now the staging folder: it differs from the new one where this build wrote,
+            # and lacks what it removed; everything else is the same files (hard links).
+            self._behind = set(self.stats.changed_paths) | set(self._copied) | removed
         else:
             os.rename(self.staging, self.output)
             (self.staging / STATE_DIR).mkdir(parents=True)
             self.staged, self.live = {}, self.new
-        self._behind = _out_of_step(self.staged, self.live)
+            self._behind = set(self.live)
         return self.stats
 
     def abort(self) -> None:
@@ -310,13 +324,13 @@ class OutputTree:
 
 def _out_of_step(staged: dict[str, FileRecord], live: dict[str, FileRecord]) -> set[str]:
     """Files the staging folder does not share with the live site (the last build's changes, mostly)."""
-    behind = {dest for dest, record in live.items() if (old := staged.get(dest)) is None or old.inode != record.inode}
+    behind = {dest for dest, record in live.items() if (old := staged.get(dest)) is None or old[INODE] != record[INODE]}
     behind.update(staged.keys() - live.keys())
     return behind
 
 
 def _write_state(folder: Path, records: dict[str, FileRecord]) -> None:
-    state = {"format": STATE_FORMAT, "files": {dest: tuple(record) for dest, record in records.items()}}
+    state = {"format": STATE_FORMAT, "files": records}
     (folder / STATE_DIR).mkdir(exist_ok=True)
     temporary = folder / f"{STATE_FILE}.tmp"
     temporary.write_bytes(marshal.dumps(state))

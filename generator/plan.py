@@ -61,8 +61,7 @@ def plan_site(site: Site, static_files: list[str], search: tuple[int, list[str]]
     if chunks:
         specs.append(PageSpec(urls.search_path("index.json"), "", "search_manifest"))
         specs += [PageSpec(urls.search_path(f"docs-{n}.json"), "", "search_docs", "", n) for n in range(chunks)]
-        specs += [PageSpec(urls.search_shard_path(prefix.encode("utf-8").hex()), "", "search_terms", prefix)
-                  for prefix in prefixes]
+        specs += search_shard_specs(prefixes)
         specs.append(PageSpec(urls.search_path(""), "search.html", "search"))
     specs += [
         PageSpec("sitemap.xml", "sitemap.xml", "sitemap"),
@@ -73,6 +72,12 @@ def plan_site(site: Site, static_files: list[str], search: tuple[int, list[str]]
         specs.append(PageSpec("CNAME", "CNAME.txt", "cname"))  # GitHub Pages: the custom domain
     _check_unique_destinations(specs)
     return specs
+
+
+def search_shard_specs(prefixes: list[str]) -> list[PageSpec]:
+    """The search index's term shards, one per two-letter word prefix."""
+    return [PageSpec(urls.search_shard_path(prefix.encode("utf-8").hex()), "", "search_terms", prefix)
+            for prefix in prefixes]
 
 
 def is_html_page(spec: PageSpec) -> bool:

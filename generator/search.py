@@ -79,7 +79,8 @@ def author_document(site: Site, slug: str) -> Document:
 class SearchIndex:
     """Documents and postings of one site; built from the previous build's index where that is cheaper."""
 
-    def __init__(self, site: Site, previous: SearchIndex | None = None) -> None:
+    def __init__(self, site: Site, previous: SearchIndex | None = None, candidates: set[str] | None = None) -> None:
+        """`candidates`: when known, the only document keys that may have changed since `previous`."""
         self.site = site
         self.keys = ["@" + slug for slug in sorted(site.authors)] + sorted(site.papers)
         self.postings: dict[str, dict[int, int]]
@@ -88,7 +89,8 @@ class SearchIndex:
         changed: set[int] = set()
         for number, key in enumerate(self.keys):
             old = previous.documents[number] if same_documents and previous is not None else None
-            if old is not None and self._unchanged(previous, key):  # type: ignore[arg-type]
+            if old is not None and (key not in candidates if candidates is not None
+                                    else self._unchanged(previous, key)):  # type: ignore[arg-type]
                 self.documents.append(old)
                 continue
             document = author_document(site, key[1:]) if key.startswith("@") else paper_document(site, key)
