@@ -204,7 +204,8 @@ class SitePages:
         if self.previous.inputs.get(spec.dest) != inputs:
             return False
         papers, authors = self.changed
-        return papers.isdisjoint(inputs.papers) and authors.isdisjoint(inputs.authors)
+        return (papers.isdisjoint(inputs.papers) and papers.isdisjoint(inputs.titles)
+                and authors.isdisjoint(inputs.authors))
 
     def fingerprint(self, spec: PageSpec) -> str:
         if spec.kind == "static":

@@ -142,6 +142,11 @@ class Facts:
     def author(self, slug: str) -> str:
         return f"author {slug} {self.site.authors[slug].digest}"
 
+    def title(self, slug: str) -> str:
+        """A paper as a link to it shows it. Title and date are linking facts: while they stay, so does this."""
+        paper = self.site.papers[slug]
+        return f"title {slug} {paper.title_html} {paper.date.year}"
+
     def changed_since(self, previous: Facts) -> tuple[set[str], set[str]]:
         """Papers and authors whose facts may differ from the previous build's (a superset, cheaply found)."""
         site, old = self.site, previous.site
@@ -157,14 +162,17 @@ class Facts:
 
 @dataclass(frozen=True, slots=True)
 class PageInputs:
-    """What one page shows: paper items and author records (by slug, in order) and any other values."""
+    """What one page shows: paper items and author records (by slug, in order), papers it names by title
+    only (links in "related" lists), and any other values."""
 
     papers: tuple[str, ...] = ()
     authors: tuple[str, ...] = ()
     extra: tuple[Any, ...] = ()
+    titles: tuple[str, ...] = ()
 
     def text(self, facts: Facts) -> str:
-        return "\n".join((*map(facts.paper, self.papers), *map(facts.author, self.authors), repr(self.extra)))
+        return "\n".join((*map(facts.paper, self.papers), *map(facts.author, self.authors),
+                          *map(facts.title, self.titles), repr(self.extra)))
 
 
 def _author_card(site: Site, author: Author, theme: Theme) -> dict[str, Any]:
@@ -358,7 +366,8 @@ def _related_item(site: Site, slug: str, theme: Theme) -> dict[str, Any]:
 def paper_inputs(site: Site, spec: PageSpec) -> PageInputs:
     """The paper, the papers it points to, and the site authors its names link to (shown in its JSON-LD)."""
     more_by, related = _related(site, spec.key)
-    return PageInputs((spec.key, *more_by, *related), tuple(slug for slug in site.author_links[spec.key] if slug))
+    return PageInputs((spec.key,), tuple(slug for slug in site.author_links[spec.key] if slug),
+                      titles=(*more_by, *related))
 
 
 def _category_group(site: Site, code: str) -> tuple[Category, tuple[str, ...]]:

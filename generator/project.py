@@ -159,8 +159,8 @@ class Project:
 
 
 def _link_key(paper: Paper) -> tuple[object, ...]:
-    """Everything of a paper that linking and ordering read."""
-    return (paper.slug, paper.date, paper.title_text.lower(), paper.category and paper.category.code,
+    """Everything of a paper that linking and ordering read, and what links to it show (title, date)."""
+    return (paper.slug, paper.date, paper.title, paper.category and paper.category.code,
             tuple((author.key, author.slug) for author in paper.authors))
 
 
