@@ -19,13 +19,17 @@ from . import __version__, urls
 from .context import PAGE_KINDS, Facts, PageInputs, Theme, paper_item, site_inputs
 from .errors import BuildFailed, ContentError
 from .exports import EXPORT_KINDS
+from .images import parse_key, render_variant
 from .model import Site
 from .output import FINGERPRINT, OutputTree, check_output_location
 from .plan import PageSpec, plan_site, search_shard_specs
-from .project import Project
+from .project import Progress, Project
 from .render import ThemeFiles, make_environment, render_fragment, render_page, template_digests
 from .search import CHUNK, SearchIndex, shard_name
+from .sources import CONTENT_DIR
 from .urls import Urls
+
+COPIED_KINDS = ("static", "asset", "image")  # files that show no record: copied or made from one source
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +41,7 @@ class BuildResult:
     removed: int
     seconds: float
     changed: tuple[str, ...]
+    images_processed: int = 0
 
 
 @dataclass
@@ -89,9 +94,11 @@ def _same_relations(old: Site, new: Site) -> bool:
 class SitePages:
     """Every page of one site with one theme: which exist, what each is made of, and their bytes."""
 
-    def __init__(self, theme: LoadedTheme, site: Site, previous: SitePages | None = None) -> None:
+    def __init__(self, theme: LoadedTheme, site: Site, root: Path, previous: SitePages | None = None) -> None:
         self.theme = theme
         self.site = site
+        self.root = root
+        self.images_processed = 0
         self.view = Theme(Urls(site.config.base_url),
                           {name: digest[:10] for name, digest in theme.static_digests.items()})
         shared = hashlib.sha1(__version__.encode())
@@ -160,7 +167,7 @@ class SitePages:
         if self.showing is None:
             showing: dict[str, list[str]] = {}
             for spec in self.specs:
-                if spec.kind != "static":
+                if spec.kind not in COPIED_KINDS:
                     inputs = self.page_inputs(spec)
                     for key in (*inputs.papers, *("@" + author for author in inputs.authors)):
                         showing.setdefault(key, []).append(spec.dest)
@@ -197,6 +204,8 @@ class SitePages:
             return False
         if spec.kind == "static":
             return True  # static files are part of the shared fingerprint
+        if spec.kind in COPIED_KINDS:
+            return False  # pictures and files: their fingerprint is their source's digest, cheap to compare
         if spec.kind == "search_terms":
             changed = self.search.changed_prefixes
             return changed is not None and spec.key not in changed
@@ -210,6 +219,11 @@ class SitePages:
     def fingerprint(self, spec: PageSpec) -> str:
         if spec.kind == "static":
             return self.theme.static_digests[spec.key]
+        if spec.kind == "asset":
+            return self.site.assets[spec.key].digest
+        if spec.kind == "image":
+            source, width, ending = parse_key(spec.key)
+            return f"{self.site.assets[source].digest} {width} {ending} {__version__}"
         if spec.kind == "search_terms":
             return hashlib.sha1(self.render(spec)).hexdigest()
         template = self.theme.template_digest(spec.template) if spec.template else spec.kind
@@ -219,6 +233,13 @@ class SitePages:
     def render(self, spec: PageSpec) -> bytes:
         if spec.kind == "static":
             return self.theme.static_files[spec.key].read_bytes()
+        if spec.kind == "asset":
+            return (self.root / CONTENT_DIR / spec.key).read_bytes()
+        if spec.kind == "image":
+            source, width, ending = parse_key(spec.key)
+            data, made = render_variant(self.root, self.site.assets[source], width, ending)
+            self.images_processed += made
+            return data
         if spec.kind in EXPORT_KINDS:
             return EXPORT_KINDS[spec.kind][0](self.site, spec, self.view)
         if spec.kind == "search_terms":
@@ -248,8 +269,9 @@ class SitePages:
 class Builder:
     """Builds one project into one output folder, as often as asked, reusing all it can."""
 
-    def __init__(self, project: Project, output: Path | None = None) -> None:
+    def __init__(self, project: Project, output: Path | None = None, progress: Progress | None = None) -> None:
         self.project = project
+        self.progress = progress
         self.output = output or project.root / "site"
         check_output_location(self.output, project.root)
         self.theme: LoadedTheme | None = None
@@ -275,11 +297,11 @@ class Builder:
 
     def _build(self, changed: set[str] | None, clean: bool) -> BuildResult:
         started = time.perf_counter()
-        self.project.refresh(changed)
+        self.project.refresh(changed, self.progress)
         site = self.project.site()
         if self.theme is None:
             self.theme = LoadedTheme.for_project(self.project.root)
-        pages = SitePages(self.theme, site, self.pages)
+        pages = SitePages(self.theme, site, self.project.root, self.pages)
         if self.tree is None:
             self.tree = OutputTree(self.output)
         tree = self.tree
@@ -291,7 +313,10 @@ class Builder:
             if pages.dirty is not None and not clean:
                 to_check = pages.dirty
                 tree.keep_all_except([*(spec.dest for spec in to_check), *pages.removed])
-            for spec in to_check:
+            progress = self.progress
+            for number, spec in enumerate(to_check):
+                if progress:
+                    progress("Building pages", number, len(to_check))
                 previous = tree.previous(spec.dest)
                 if not clean and previous is not None and pages.unchanged_since_previous(spec):
                     tree.keep(spec.dest)
@@ -308,6 +333,8 @@ class Builder:
                 rendered += 1
                 if not errors:
                     tree.put(spec.dest, data, fingerprint)
+            if progress:
+                progress("Building pages", len(to_check), len(to_check))
             if errors:
                 raise BuildFailed(errors)
             stats = tree.commit()
@@ -316,7 +343,7 @@ class Builder:
             raise
         self.pages = pages
         return BuildResult(self.output, len(pages.specs), rendered, stats.written, stats.removed,
-                           time.perf_counter() - started, tuple(stats.changed_paths))
+                           time.perf_counter() - started, tuple(stats.changed_paths), pages.images_processed)
 
 
 
@@ -373,16 +400,17 @@ class Builder:
         return True
 
 
-def build(root: Path, output: Path | None = None, *, base_url: str | None = None, clean: bool = False) -> BuildResult:
+def build(root: Path, output: Path | None = None, *, base_url: str | None = None, clean: bool = False,
+          progress: Progress | None = None) -> BuildResult:
     """Build a project once (the `portfolio build` command)."""
-    return Builder(Project(root, base_url), output).build(clean=clean)
+    return Builder(Project(root, base_url), output, progress).build(clean=clean)
 
 
 def check(root: Path) -> int:
     """Validate content and render every page in memory; returns the page count. Writes nothing."""
     project = Project(root)
     project.refresh()
-    pages = SitePages(LoadedTheme.for_project(root), project.site())
+    pages = SitePages(LoadedTheme.for_project(root), project.site(), root)
     errors: list[ContentError] = []
     for spec in pages.specs:
         try:

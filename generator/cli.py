@@ -6,8 +6,8 @@ Exit status: 0 success, 1 content errors (each printed as `path:line: message`),
 from __future__ import annotations
 
 import argparse
+import datetime
 import os
-import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__
+from .console import Console
 from .errors import BuildFailed, ContentError, GeneratorError, UsageError
 
 if TYPE_CHECKING:
@@ -35,26 +36,39 @@ def _display_path(project: Path, path: str) -> str:
     return relative if not relative.startswith("../../..") else str(full)
 
 
-def _format_error(project: Path, error: ContentError) -> str:
+def _where(project: Path, error: ContentError) -> str:
     location = error.location
     parts = [_display_path(project, location.path)]
     if location.line:
         parts.append(str(location.line))
-    return f"{':'.join(parts)}: {error.message}"
+    return ":".join(parts)
+
+
+def _format_error(project: Path, error: ContentError) -> str:
+    return f"{_where(project, error)}: {error.message}"
+
+
+def _print_problems(console: Console, project: Path, errors: Sequence[ContentError]) -> None:
+    for error in errors:
+        console.problem(_where(project, error), error.message)
 
 
 def _source(args: argparse.Namespace) -> Path:
     return Path(args.source).expanduser()
 
 
-def cmd_build(args: argparse.Namespace) -> int:
+def cmd_build(args: argparse.Namespace, console: Console) -> int:
     from .build import build
 
     project = _source(args)
     output = Path(args.output).expanduser() if args.output else None
-    result = build(project, output, base_url=args.base_url, clean=args.clean)
-    print(f"Built {result.pages} pages ({result.rendered} rendered, {result.written} files written, "
-          f"{result.removed} removed) in {result.seconds * 1000:.0f} ms -> {os.path.relpath(result.output)}")
+    result = build(project, output, base_url=args.base_url, clean=args.clean, progress=console.progress)
+    for path in result.changed:
+        console.detail(f"  wrote {path}")
+    pictures = f", {result.images_processed} pictures resized" if result.images_processed else ""
+    console.result(f"{result.pages} pages ({result.rendered} rendered, {result.written} files written, "
+                   f"{result.removed} removed{pictures}) in {result.seconds * 1000:.0f} ms -> "
+                   f"{os.path.relpath(result.output)}", highlight="Built")
     return EXIT_OK
 
 
@@ -66,7 +80,7 @@ def _error_lines(project: Path, error: GeneratorError) -> list[str]:
     return [str(error)]
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
+def cmd_serve(args: argparse.Namespace, console: Console) -> int:
     import signal
     import webbrowser
 
@@ -101,21 +115,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
     def warm_up() -> None:
         started = time.perf_counter()
         if builder.warm_up(lock, stopping) and not stopping.is_set():
-            print(f"{time.strftime('%H:%M:%S')} ready for fast rebuilds (caches filled in "
-                  f"{(time.perf_counter() - started) * 1000:.0f} ms)", flush=True)
+            console.detail(f"{time.strftime('%H:%M:%S')} ready for fast rebuilds (caches filled in "
+                           f"{(time.perf_counter() - started) * 1000:.0f} ms)")
 
     def report(changed: set[str] | None) -> None:
         outcome = rebuild(run_build, changed, state, lambda error: _error_lines(root, error))
         what = ", ".join(outcome.changed[:3]) + (f" and {len(outcome.changed) - 3} more" if len(outcome.changed) > 3 else "")
         stamp = time.strftime("%H:%M:%S")
         if outcome.errors:
-            print(f"{stamp} {what}: build failed in {outcome.milliseconds:.0f} ms; still serving the last good "
-                  "site", file=sys.stderr)
+            console.failure(f"{stamp} {what}: build failed in {outcome.milliseconds:.0f} ms; still serving the "
+                            "last good site")
             for line in outcome.errors:
-                print(f"  {line}", file=sys.stderr)
+                console.problem("", f"  {line}")
         else:
-            print(f"{stamp} {what}: {outcome.rendered} pages re-rendered, {outcome.written} files written "
-                  f"in {outcome.milliseconds:.0f} ms", flush=True)
+            console.result(f"{stamp} {what}: {outcome.rendered} pages re-rendered, {outcome.written} files "
+                           f"written in {outcome.milliseconds:.0f} ms")
 
     def stop(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
@@ -127,7 +141,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         host, port = str(server.server_address[0]), server.server_address[1]
         url = f"http://{host if ':' not in host else f'[{host}]'}:{port}{server.base_path}"
         watcher.start()
-        print(f"Serving {url} (watching content/ and templates/; Ctrl-C to stop)", flush=True)
+        console.result(f"{url} (watching content/ and templates/; Ctrl-C to stop)", highlight="Serving")
         watcher_started.set()
         threading.Thread(target=warm_up, daemon=True).start()
         if args.open:
@@ -141,17 +155,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if watcher_started.is_set():
             watcher.stop()
         server.server_close()
-    print("Stopped.", flush=True)
+    console.result("Stopped.")
     return EXIT_OK
 
 
-def cmd_check(args: argparse.Namespace) -> int:
+def cmd_check(args: argparse.Namespace, console: Console) -> int:
     from .build import check
 
     root = _source(args)
     if not args.links:
         pages = check(root)
-        print(f"Content is valid: {pages} pages would be built.")
+        console.result(f"{pages} pages would be built.", highlight="Content is valid:")
         return EXIT_OK
     import tempfile
 
@@ -161,81 +175,100 @@ def cmd_check(args: argparse.Namespace) -> int:
     from .serve import serving
 
     with tempfile.TemporaryDirectory(prefix="portfolio-links-") as scratch:
-        builder = Builder(Project(root, args.base_url), Path(scratch) / "site")
+        builder = Builder(Project(root, args.base_url), Path(scratch) / "site", console.progress)
         builder.build()
         public = builder.base_url()
         with serving(builder.output, public) as url:
             pages, broken = check_links(url, public if public.startswith("http") else None)
     for link in broken:
-        print(f"{link.page or '/'}: {link.link}: {link.reason}", file=sys.stderr)
+        console.problem(link.page or "/", f"{link.link}: {link.reason}")
     if broken:
-        print(f"{len(broken)} broken link{'s' if len(broken) != 1 else ''} on {pages} pages.", file=sys.stderr)
+        console.failure(f"{len(broken)} broken link{'s' if len(broken) != 1 else ''} on {pages} pages.")
         return EXIT_CONTENT
-    print(f"Content is valid and all links work: {pages} pages checked.")
+    console.result(f"{pages} pages checked.", highlight="Content is valid and all links work:")
     return EXIT_OK
 
 
-def cmd_publish(args: argparse.Namespace) -> int:
+def cmd_publish(args: argparse.Namespace, console: Console) -> int:
     from .publish import publish
 
     result = publish(_source(args), remote=args.remote, branch=args.branch, message=args.message,
-                     dry_run=args.dry_run, push=not args.no_push, base_url=args.base_url)
+                     dry_run=args.dry_run, push=not args.no_push, base_url=args.base_url, progress=console.progress)
     changes = f"{len(result.added)} added, {len(result.changed)} changed, {len(result.removed)} removed"
     if args.dry_run:
         for marker, paths in (("A", result.added), ("M", result.changed), ("D", result.removed)):
             for path in paths:
-                print(f"{marker} {path}")
-        print(f"Dry run: publishing would commit {result.files} files to '{result.branch}' ({changes}); "
-              "nothing was written." if (result.added or result.changed or result.removed) else
-              f"Dry run: '{result.branch}' already holds this site; nothing to publish.")
+                console.result(f"{marker} {path}")
+        console.result(f"Dry run: publishing would commit {result.files} files to '{result.branch}' ({changes}); "
+                       "nothing was written." if (result.added or result.changed or result.removed) else
+                       f"Dry run: '{result.branch}' already holds this site; nothing to publish.")
         return EXIT_OK
     if result.commit is None:
-        print(f"Nothing to publish: '{result.branch}' already holds this site ({(result.parent or '')[:12]}).")
+        console.result(f"Nothing to publish: '{result.branch}' already holds this site ({(result.parent or '')[:12]}).")
         return EXIT_OK
     where = f"; pushed to {result.pushed_to}" if result.pushed_to else " (not pushed: --no-push)"
-    print(f"Published {result.files} files to '{result.branch}' as {result.commit[:12]} ({changes}){where}.")
+    console.result(f"{result.files} files to '{result.branch}' as {result.commit[:12]} ({changes}){where}.",
+                   highlight="Published")
     return EXIT_OK
 
 
-def cmd_init(args: argparse.Namespace) -> int:
+def cmd_init(args: argparse.Namespace, console: Console) -> int:
     from .importers.starter import write_starter_project
 
     target = Path(args.directory).expanduser()
     written = write_starter_project(target, title=args.title)
     for path in written:
-        print(f"created {os.path.relpath(path)}")
-    print(f"New site project in {target}. Next: portfolio build --source {target}")
+        console.detail(f"created {os.path.relpath(path)}")
+    console.result(f"site project in {target} ({len(written)} files). Next: portfolio build --source {target}",
+                   highlight="New")
     return EXIT_OK
 
 
-def _print_import(project: Path, report: ImportReport) -> int:
+def _print_import(console: Console, project: Path, report: ImportReport) -> int:
     for line in report.lines():
-        print(line)
-    for problem in report.skipped:
-        print(_format_error(project, problem), file=sys.stderr)
+        console.result(line)
+    _print_problems(console, project, report.skipped)
     if report.skipped:
-        print(f"{len(report.skipped)} entr{'ies' if len(report.skipped) != 1 else 'y'} skipped; "
-              "the others were imported.", file=sys.stderr)
+        console.failure(f"{len(report.skipped)} entr{'ies' if len(report.skipped) != 1 else 'y'} skipped; "
+                        "the others were imported.")
         return EXIT_CONTENT
     return EXIT_OK
 
 
-def cmd_import_profile(args: argparse.Namespace) -> int:
+def cmd_import_profile(args: argparse.Namespace, console: Console) -> int:
     from .importers.profile import import_profiles
 
     project = _source(args)
-    return _print_import(project, import_profiles(project, [Path(f) for f in args.files], dry_run=args.dry_run))
+    report = import_profiles(project, [Path(f) for f in args.files], dry_run=args.dry_run, progress=console.progress)
+    return _print_import(console, project, report)
 
 
-def cmd_import_papers(args: argparse.Namespace) -> int:
+def cmd_import_papers(args: argparse.Namespace, console: Console) -> int:
     from .importers.merge import import_papers
     from .readers.arxiv import parse_arxiv
     from .readers.bibtex import parse_bibtex
 
     project = _source(args)
     parse = parse_bibtex if args.format == "bibtex" else parse_arxiv
-    report = import_papers(project, [Path(f) for f in args.files], parse, author=args.author, dry_run=args.dry_run)
-    return _print_import(project, report)
+    report = import_papers(project, [Path(f) for f in args.files], parse, author=args.author, dry_run=args.dry_run,
+                           progress=console.progress)
+    return _print_import(console, project, report)
+
+
+def cmd_new(args: argparse.Namespace, console: Console) -> int:
+    from .importers.starter import new_author, new_page, new_paper
+
+    project = _source(args)
+    if args.kind == "author":
+        written = [new_author(project, args.name, args.slug)]
+    elif args.kind == "paper":
+        written = new_paper(project, args.title, args.author or [], args.slug, args.date)
+    else:
+        written = [new_page(project, args.path, args.title)]
+    console.result(_display_path(project, str(written[0])), highlight="Created")
+    for path in written[1:]:
+        console.result(_display_path(project, str(path)), highlight="Updated")
+    return EXIT_OK
 
 
 def _add_source(parser: argparse.ArgumentParser) -> None:
@@ -243,16 +276,37 @@ def _add_source(parser: argparse.ArgumentParser) -> None:
                         help="the site project: a folder with content/ (and optionally templates/); default: .")
 
 
+def _verbosity(defaults: object) -> argparse.ArgumentParser:
+    """-q/-v, accepted before or after the command (the command's copy must not reset the main one)."""
+    options = argparse.ArgumentParser(add_help=False)
+    group = options.add_mutually_exclusive_group()
+    group.add_argument("-q", "--quiet", action="store_true", default=defaults,
+                       help="print only problems (and nothing on success)")
+    group.add_argument("-v", "--verbose", action="store_true", default=defaults,
+                       help="also print each file written and how long each step took")
+    return options
+
+
+def _command(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], name: str, *, help: str,
+             description: str) -> argparse.ArgumentParser:
+    return subparsers.add_parser(name, parents=[_verbosity(argparse.SUPPRESS)], help=help, description=description)
+
+
+EXIT_STATUS = ("Exit status: 0 success; 1 content errors (each printed as path:line: message), broken links or "
+               "skipped import entries; 2 wrong usage (bad option, not a site project, unsafe output folder); "
+               "130 interrupted. Colour is used only on a terminal; set NO_COLOR=1 to turn it off.")
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="portfolio",
+        prog="portfolio", parents=[_verbosity(False)],
         description="Build a research group's website (authors, papers, metrics) from content files.",
-        epilog="Exit status: 0 success, 1 content errors (printed as path:line: message), 2 wrong usage.",
+        epilog=EXIT_STATUS,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    build = commands.add_parser("build", help="build the site into an output folder",
+    build = _command(commands, "build", help="build the site into an output folder",
                                 description="Build the site. Only changed files are written; the previous site "
                                             "stays in place until the new one is complete, and a build with "
                                             "content errors changes nothing.")
@@ -264,7 +318,7 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--clean", action="store_true", help="re-render every page, ignoring the previous build")
     build.set_defaults(handler=cmd_build)
 
-    serve = commands.add_parser("serve", help="build, serve on this computer, and rebuild as you edit",
+    serve = _command(commands, "serve", help="build, serve on this computer, and rebuild as you edit",
                                 description="Build the site, serve it over HTTP at its base URL's path (as GitHub "
                                             "Pages will), watch content/ and templates/, rebuild what an edit "
                                             "affects and reload open browser tabs. A build error is shown over "
@@ -278,7 +332,7 @@ def make_parser() -> argparse.ArgumentParser:
     serve.add_argument("--open", action="store_true", help="open the site in the default web browser")
     serve.set_defaults(handler=cmd_serve)
 
-    check = commands.add_parser("check", help="validate content and templates without writing anything",
+    check = _command(commands, "check", help="validate content and templates without writing anything",
                                 description="Read all content and render every page in memory; report every "
                                             "problem as path:line: message. Writes nothing.")
     _add_source(check)
@@ -288,7 +342,7 @@ def make_parser() -> argparse.ArgumentParser:
     check.add_argument("--base-url", metavar="URL", help="with --links: override base_url from content/site.yaml")
     check.set_defaults(handler=cmd_check)
 
-    publish = commands.add_parser("publish", help="commit a clean build to the gh-pages branch and push it",
+    publish = _command(commands, "publish", help="commit a clean build to the gh-pages branch and push it",
                                   description="Make a clean production build and commit it as the whole tree of a "
                                               "branch (default gh-pages) with git's plumbing: your working tree, "
                                               "index and current branch are never touched. One commit per "
@@ -303,19 +357,19 @@ def make_parser() -> argparse.ArgumentParser:
     publish.add_argument("--no-push", action="store_true", help="commit to the local branch only")
     publish.set_defaults(handler=cmd_publish)
 
-    init = commands.add_parser("init", help="create a new minimal site project",
+    init = _command(commands, "init", help="create a new minimal site project",
                                description="Create a new site project in DIR (which must be empty or missing) "
                                            "with a site.yaml, one author and one paper.")
     init.add_argument("directory", metavar="DIR", help="folder for the new project")
     init.add_argument("--title", default="My Research Group", help="site title (default: %(default)s)")
     init.set_defaults(handler=cmd_init)
 
-    importer = commands.add_parser("import", help="import publications from other formats",
+    importer = _command(commands, "import", help="import publications from other formats",
                                    description="Import publications into content/. Papers already present are "
                                                "merged, not duplicated; importing the same file twice changes "
                                                "nothing.")
     formats = importer.add_subparsers(dest="format", metavar="FORMAT", required=True)
-    profile = formats.add_parser("profile", help="author profile pages saved as text",
+    profile = _command(formats, "profile", help="author profile pages saved as text",
                                  description="Import author profiles saved as plain text (name, category, "
                                              "metrics, then the papers). Writes content/authors/<slug>.yaml "
                                              "and content/papers/<slug>.md.")
@@ -327,10 +381,10 @@ def make_parser() -> argparse.ArgumentParser:
     common = ("Papers already in the content (same DOI, arXiv id or title) are updated, not duplicated: fields you "
               "edited by hand are kept. A malformed entry is reported with its line and skipped; the rest is "
               "imported (exit status 1 tells that something was skipped).")
-    bibtex = formats.add_parser("bibtex", help="BibTeX or biblatex files (Google Scholar, DBLP, Zotero, al-folio)",
+    bibtex = _command(formats, "bibtex", help="BibTeX or biblatex files (Google Scholar, DBLP, Zotero, al-folio)",
                                 description="Import every entry of BibTeX files as a paper: title, authors, date, "
                                             "venue, DOI, URL, arXiv id, PDF, code, abstract. " + common)
-    arxiv = formats.add_parser("arxiv", help="arXiv API responses (Atom XML)",
+    arxiv = _command(formats, "arxiv", help="arXiv API responses (Atom XML)",
                                description="Import every entry of arXiv API responses (export.arxiv.org/api/query) "
                                            "as a paper. " + common)
     for paper_format in (bibtex, arxiv):
@@ -339,31 +393,63 @@ def make_parser() -> argparse.ArgumentParser:
         paper_format.add_argument("--author", metavar="SLUG", help="also add the papers to this author's list")
         paper_format.add_argument("--dry-run", action="store_true", help="show what would change; write nothing")
         paper_format.set_defaults(handler=cmd_import_papers)
+
+    new = _command(commands, "new", help="write a starting file for an author, a paper or a page",
+                   description="Write a new content file with the required fields filled in and the optional "
+                               "ones shown as comments. Existing files are never replaced.")
+    kinds = new.add_subparsers(dest="kind", metavar="KIND", required=True)
+    author = _command(kinds, "author", help="content/authors/<slug>.yaml",
+                      description="Create content/authors/<slug>.yaml for a person (slug made from the name).")
+    author.add_argument("name", metavar="NAME", help="the person's name, as papers list it")
+    paper = _command(kinds, "paper", help="content/papers/<slug>.md, added to its authors' lists",
+                     description="Create content/papers/<slug>.md (slug made from the title) dated today, with "
+                                 "the named authors, and add it at the top of each author's paper list.")
+    paper.add_argument("title", metavar="TITLE", help="the paper's title")
+    paper.add_argument("--author", metavar="SLUG", action="append",
+                       help="an author of this site (file name in content/authors/ without extension); repeatable")
+    paper.add_argument("--date", type=_iso_date, metavar="YYYY-MM-DD", help="publication date (default: today)")
+    page = _command(kinds, "page", help="content/pages/<path>.md, served at /<path>/",
+                    description="Create a free page: PATH 'cv' gives content/pages/cv.md at /cv/; "
+                                "'projects/robots' gives /projects/robots/.")
+    page.add_argument("path", metavar="PATH", help="where the page lives, such as 'cv' or 'projects/robots'")
+    page.add_argument("--title", help="page title (default: made from the path)")
+    for kind in (author, paper):
+        kind.add_argument("--slug", help="file name and URL part to use instead of the one made from the text")
+    for kind in (author, paper, page):
+        _add_source(kind)
+        kind.set_defaults(handler=cmd_new, **({"slug": None} if kind is page else {}))
     return parser
+
+
+def _iso_date(text: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-03-01") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = make_parser()
     args = parser.parse_args(argv)
-    handler: Callable[[argparse.Namespace], int] = args.handler
+    handler: Callable[[argparse.Namespace, Console], int] = args.handler
     project = _source(args) if hasattr(args, "source") else Path(".")
+    console = Console(quiet=args.quiet, verbose=args.verbose)
     try:
-        return handler(args)
+        return handler(args, console)
     except BuildFailed as failure:
-        for error in failure.errors:
-            print(_format_error(project, error), file=sys.stderr)
+        _print_problems(console, project, failure.errors)
         count = len(failure.errors)
-        print(f"{count} problem{'s' if count != 1 else ''} found; nothing was written.", file=sys.stderr)
+        console.failure(f"{count} problem{'s' if count != 1 else ''} found; nothing was written.")
         return EXIT_CONTENT
     except ContentError as error:
-        print(_format_error(project, error), file=sys.stderr)
+        _print_problems(console, project, [error])
         return EXIT_CONTENT
     except UsageError as error:
-        print(f"portfolio: error: {error}", file=sys.stderr)
+        console.failure(f"portfolio: error: {error}")
         return EXIT_USAGE
     except GeneratorError as error:
-        print(f"portfolio: error: {error}", file=sys.stderr)
+        console.failure(f"portfolio: error: {error}")
         return EXIT_CONTENT
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        console.failure("interrupted")
         return 130

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from .errors import ContentError
-from .model import Link, Reference, SiteConfig
+from .model import Link, NavItem, Reference, SiteConfig
 from .readers.fields import Fields
-from .readers.yamldoc import normalize_text, parse_yaml
+from .readers.yamldoc import YamlDoc, normalize_text, parse_yaml
 
 _LANGUAGE_TAG = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -26,6 +27,19 @@ def normalize_base_url(url: str) -> str | None:
     if not parts.scheme and not parts.netloc and url.startswith("/") and not parts.query and ".." not in url:
         return url if url.endswith("/") else url + "/"
     return None
+
+
+def _titled_items(fields: Fields, doc: YamlDoc, name: str,
+                  read_target: Callable[[Fields], str | None]) -> list[tuple[str, str, int]]:
+    """(title, target, line) of each `{title, ...}` item of a list field such as `links:` or `nav:`."""
+    found = []
+    for index, _ in fields.text_list(name):
+        item = fields.item_fields(name, index)
+        title, target = item.text("title", required=True), read_target(item)
+        item.finish()
+        if title and target:
+            found.append((title, target, doc.line(name, index)))
+    return found
 
 
 def parse_site_config(text: str, src_path: str, errors: list[ContentError]) -> SiteConfig:
@@ -51,14 +65,7 @@ def parse_site_config(text: str, src_path: str, errors: list[ContentError]) -> S
         owner = fields.item_text("owners", index, value)
         if owner:
             owners.append(Reference(owner, doc.line("owners", index)))
-    links: list[Link] = []
-    for index, _ in fields.text_list("links"):
-        link_fields = fields.item_fields("links", index)
-        label = link_fields.text("title", required=True)
-        url = link_fields.url("url", required=True)
-        link_fields.finish()
-        if label and url:
-            links.append(Link(label, url))
+    links = [Link(title, url) for title, url, _ in _titled_items(fields, doc, "links", lambda item: item.url("url", required=True))]
     cname = fields.text("cname")
     if cname is not None and not _HOSTNAME.match(cname.lower()):
         fields.error("cname", f"cname {cname!r} must be a bare host name such as 'www.example.org'")
@@ -66,11 +73,12 @@ def parse_site_config(text: str, src_path: str, errors: list[ContentError]) -> S
     elif cname is not None and urlsplit(base_url).netloc.lower() != cname.lower():
         fields.error("cname", f"with the custom domain {cname!r}, GitHub Pages serves the site at its root: set "
                               f"base_url: https://{cname.lower()}/")
+    nav = [NavItem(*entry) for entry in _titled_items(fields, doc, "nav", lambda item: item.text("target", required=True))]
     latest = fields.number("latest_papers", integer=True, minimum=0)
     citation_files = fields.flag("citation_files") if fields.has("citation_files") else True
     fields.finish()
     return SiteConfig(
         title=title, description=description, base_url=base_url, language=language, owners=tuple(owners),
         links=tuple(links), cname=cname.lower() if cname else None,
-        latest_papers=10 if latest is None else latest, citation_files=citation_files,
+        latest_papers=10 if latest is None else latest, citation_files=citation_files, nav=tuple(nav),
     )

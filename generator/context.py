@@ -7,6 +7,7 @@ context function and its inputs function must read the same things.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -24,9 +25,10 @@ from .explore import (
     related_in_category,
     years_by_category,
 )
-from .markup import plain_text
+from .images import stem, variants
+from .markup import RenderedDocument, plain_text, render_document
 from .metadata import MetaTag, author_json_ld, paper_json_ld, scholar_tags, site_json_ld, social_tags
-from .model import PUBLICATION_TYPES, Author, Paper, Site
+from .model import PUBLICATION_TYPES, Author, Image, NewsItem, Page, Paper, Site
 from .plan import (
     AUTHOR_BIBLIOGRAPHY,
     AUTHOR_FEED,
@@ -39,7 +41,7 @@ from .plan import (
     plan_site,
 )
 from .taxonomy import Category
-from .urls import Urls
+from .urls import Urls, content_link_path
 
 Context = dict[str, Any]
 
@@ -94,10 +96,34 @@ def paper_item(site: Site, paper: Paper, theme: Theme) -> dict[str, Any]:
         "score_value": paper.score,
         "citations": format_number(paper.citations),
         "citations_value": paper.citations,
+        "teaser": picture(site, paper.teaser, theme, "(max-width: 40rem) 100vw, 12rem"),
         "code_url": paper.code_url,
         "has_code": paper.has_code,
         "abstract_html": Markup(paper.abstract_html),
     }
+
+
+def picture_digest(site: Site, image: Image | None) -> str:
+    asset = site.assets.get(image.src) if image else None
+    return asset.digest if asset else ""
+
+
+def picture(site: Site, image: Image | None, theme: Theme, sizes: str) -> dict[str, Any] | None:
+    """A responsive picture: WebP and fallback sources at several widths, its size, its alt text."""
+    if image is None or image.src not in site.assets:
+        return None
+    asset = site.assets[image.src]
+    made = variants(asset)
+
+    def srcset(ending: str) -> str:
+        return ", ".join(f"{theme.urls.link(urls.image_path(asset.digest, stem(asset.path), v.width, v.ending))} "
+                         f"{v.width}w" for v in made if v.ending == ending)
+
+    fallback = [v for v in made if v.ending != "webp"]
+    default = next((v for v in fallback if v.width >= 640), fallback[-1])
+    return {"alt": image.alt, "width": asset.width, "height": asset.height, "sizes": sizes,
+            "webp": srcset("webp"), "fallback": srcset(default.ending),
+            "src": theme.urls.link(urls.image_path(asset.digest, stem(asset.path), default.width, default.ending))}
 
 
 class Facts:
@@ -125,7 +151,8 @@ class Facts:
             if (fact is None or previous.site.papers.get(slug) is not site.papers[slug]  # type: ignore[union-attr]
                     or previous.site.author_links.get(slug) != site.author_links[slug]  # type: ignore[union-attr]
                     or previous.hidden_names(slug) != names):  # type: ignore[union-attr]
-                fact = f"paper {slug} {site.papers[slug].digest} {site.author_links[slug]} {hidden} {names}"
+                fact = (f"paper {slug} {site.papers[slug].digest} {site.author_links[slug]} {hidden} {names} "
+                        f"{picture_digest(site, site.papers[slug].teaser)}")
             self._papers[slug] = fact
         return fact
 
@@ -140,7 +167,8 @@ class Facts:
             self._papers.pop(slug, None)
 
     def author(self, slug: str) -> str:
-        return f"author {slug} {self.site.authors[slug].digest}"
+        author = self.site.authors[slug]
+        return f"author {slug} {author.digest} {picture_digest(self.site, author.photo)}"
 
     def title(self, slug: str) -> str:
         """A paper as a link to it shows it. Title and date are linking facts: while they stay, so does this."""
@@ -155,6 +183,11 @@ class Facts:
         if site.author_links is not old.author_links or site.listed_by is not old.listed_by:
             papers.update(slug for slug, links in site.author_links.items() if old.author_links.get(slug) != links)
             papers.update(slug for slug, by in site.listed_by.items() if old.listed_by.get(slug) != by)
+        if site.assets is not old.assets:  # a picture replaced under the same name
+            papers.update(slug for slug, paper in site.papers.items()
+                          if picture_digest(site, paper.teaser) != picture_digest(old, paper.teaser))
+            authors.update(slug for slug, author in site.authors.items()
+                           if picture_digest(site, author.photo) != picture_digest(old, author.photo))
         for slug in authors:  # their names may be shown on these papers' items
             papers.update(site.author_papers.get(slug, ()), old.author_papers.get(slug, ()))
         return papers & site.papers.keys(), authors & site.authors.keys()
@@ -193,6 +226,7 @@ def _author_card(site: Site, author: Author, theme: Theme) -> dict[str, Any]:
         ) if value is not None],
         "links": author.links,
         "spark": Markup(_sparkline(site, author.slug)),
+        "photo": picture(site, author.photo, theme, "8rem"),
     }
 
 
@@ -264,6 +298,8 @@ def index_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
         "paper_count": len(site.papers),
         "papers_url": theme.urls.link(urls.papers_path()),
         "years_chart": _year_chart(site, site.newest, "chart-site-years", "Papers per year on this site", 720),
+        "news": [_news_item(site, item, theme) for item in site.news[:LATEST_NEWS]],
+        "news_url": theme.urls.link(urls.news_path()),
     }
 
 
@@ -271,7 +307,8 @@ def index_inputs(site: Site, spec: PageSpec) -> PageInputs:
     authors, years = _author_cards_inputs(site)
     latest = site.newest[: site.config.latest_papers]
     site_years = tuple((year, tuple(sorted(by.items()))) for year, by in years_by_category(site, site.newest).items())
-    return PageInputs(latest, authors, (len(site.papers), years, site_years))
+    news = tuple((item.slug, item.digest, resolved_links(site, item)) for item in site.news[:LATEST_NEWS])
+    return PageInputs(latest, authors, (len(site.papers), years, site_years, news))
 
 
 def author_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
@@ -318,7 +355,8 @@ def paper_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
     if paper.arxiv:
         links.append(("arXiv", f"https://arxiv.org/abs/{paper.arxiv}"))
     if paper.pdf or paper.arxiv:
-        links.append(("PDF", paper.pdf or f"https://arxiv.org/pdf/{paper.arxiv}"))
+        pdf = paper.pdf or f"https://arxiv.org/pdf/{paper.arxiv}"
+        links.append(("PDF", pdf if urls.is_external(pdf) else theme.urls.link(urls.asset_path(pdf))))
     if paper.doi:
         links.append(("DOI", f"https://doi.org/{paper.doi}"))
     if paper.url:
@@ -346,6 +384,7 @@ def paper_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
         "links": links,
         "bibtex": paper_bibtex(paper, theme.urls.absolute(spec.path), with_abstract=False),
         "downloads": downloads,
+        "teaser": picture(site, paper.teaser, theme, "(max-width: 64rem) 100vw, 60rem"),
         "papers_url": theme.urls.link(urls.papers_path()),
         "more_by": [_related_item(site, slug, theme) for slug in more_by],
         "related": [_related_item(site, slug, theme) for slug in related],
@@ -446,6 +485,58 @@ def authors_inputs(site: Site, spec: PageSpec) -> PageInputs:
     return PageInputs((), authors, counts)
 
 
+LATEST_NEWS = 3
+
+
+def resolved_links(site: Site, document: Page | NewsItem) -> tuple[tuple[str, str | None], ...]:
+    """Where a document's content links lead: a page shows them, so it changes when they move."""
+    return tuple((link.target, content_link_path(site.source_paths, document.src_path, link.target))
+                 for link in document.links)
+
+
+def _document_html(site: Site, document: Page | NewsItem, theme: Theme) -> RenderedDocument:
+    def resolve(target: str) -> str:
+        if urls.is_external(target):
+            return target
+        path = content_link_path(site.source_paths, document.src_path, target)
+        return theme.urls.link(path) if path is not None else target
+
+    return render_document(document.body, resolve)
+
+
+def news_html(site: Site, item: NewsItem, theme: Theme) -> str:
+    return _document_html(site, item, theme).html
+
+
+def _news_item(site: Site, item: NewsItem, theme: Theme) -> dict[str, Any]:
+    return {"slug": item.slug, "title": item.title, "date": item.date.display(), "date_iso": item.date.iso(),
+            "html": Markup(news_html(site, item, theme)),
+            "url": theme.urls.link(urls.news_path()) + f"#{item.slug}"}
+
+
+def page_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
+    page = site.pages[spec.key]
+    document = _document_html(site, page, theme)
+    sections = [entry for entry in document.toc if entry[0] == 2]
+    return {"page": _page(page.title, page.description, spec, theme, site),
+            "body_html": Markup(document.html),
+            "toc": sections if len(sections) >= 2 else []}  # one section needs no table of contents
+
+
+def page_inputs(site: Site, spec: PageSpec) -> PageInputs:
+    page = site.pages[spec.key]
+    return PageInputs(extra=(page.digest, resolved_links(site, page)))
+
+
+def news_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
+    return {"page": _page("News", f"News from {site.config.title}, newest first.", spec, theme, site),
+            "items": [_news_item(site, item, theme) for item in site.news]}
+
+
+def news_inputs(site: Site, spec: PageSpec) -> PageInputs:
+    return PageInputs(extra=tuple((item.slug, item.digest, resolved_links(site, item)) for item in site.news))
+
+
 def search_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
     return {"page": _page("Search", f"Search the papers and authors of {site.config.title}.", spec, theme, site)}
 
@@ -490,6 +581,8 @@ PAGE_KINDS: dict[str, tuple[Callable[[Site, PageSpec, Theme], Context], Callable
     "authors": (authors_context, authors_inputs),
     "not_found": (not_found_context, no_inputs),
     "search": (search_context, no_inputs),
+    "page": (page_context, page_inputs),
+    "news": (news_context, news_inputs),
     "sitemap": (sitemap_context, sitemap_inputs),
     "robots": (robots_context, no_inputs),
     "cname": (cname_context, no_inputs),
@@ -505,9 +598,8 @@ def site_context(site: Site, theme: Theme) -> Context:
         "description": config.description,
         "language": config.language,
         "home_url": theme.urls.link(urls.index_path()),
-        "nav": [("Papers", theme.urls.link(urls.papers_path()), "papers"),
-                ("Authors", theme.urls.link("authors/"), "authors"),
-                ("Categories", theme.urls.link("categories/"), "categories")],
+        "nav": [(label, theme.urls.link(path) if path is not None else target, path)
+                for label, target, path in navigation(site)],
         "links": config.links,
         "owners": [site.authors[r.slug].name for r in config.owners if r.slug in site.authors],
         "asset": theme.asset,
@@ -515,8 +607,37 @@ def site_context(site: Site, theme: Theme) -> Context:
     }
 
 
+def navigation(site: Site) -> list[tuple[str, str, str | None]]:
+    """(label, target as written, site path or None for another site) of each navigation entry.
+
+    From `nav:` in site.yaml when it is there; otherwise Papers, Authors, Categories (and News). Pages with a
+    `nav:` number are added, in that order, unless site.yaml's list names them already.
+    """
+    entries: list[tuple[str, str, str | None]] = []
+    if site.config.nav:
+        for item in site.config.nav:
+            target = item.target
+            if re.match(r"^https?://", target):
+                entries.append((item.title, target, None))
+                continue
+            path = content_link_path(site.source_paths, "content/site.yaml", target)
+            entries.append((item.title, target, path if path is not None else target.strip("/") + "/"
+                            if target.strip("/") else ""))
+    else:
+        entries = [("Papers", urls.papers_path(), urls.papers_path()), ("Authors", "authors/", "authors/"),
+                   ("Categories", "categories/", "categories/")]
+        if site.news:
+            entries.append(("News", urls.news_path(), urls.news_path()))
+    named = {path for _, _, path in entries}
+    pages = sorted((p for p in site.pages.values() if p.nav is not None and p.path not in named),
+                   key=lambda p: (p.nav, p.path))
+    page_entries: list[tuple[str, str, str | None]] = [(page.title, page.path, page.path) for page in pages]
+    return page_entries + entries
+
+
 def site_inputs(site: Site) -> Iterable[str]:
     yield repr(site.config)
+    yield repr(navigation(site))
     for reference in site.config.owners:
         author = site.authors.get(reference.slug)
         yield f"owner {reference.slug} {author.name if author else ''}"

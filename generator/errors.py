@@ -53,19 +53,3 @@ class BuildFailed(GeneratorError):
         self.errors = sorted(unique.values(), key=ContentError.sort_key)
         super().__init__("\n".join(str(e) for e in self.errors))
 
-
-class ErrorCollector:
-    """Gathers content errors so a run reports every problem at once."""
-
-    def __init__(self) -> None:
-        self.errors: list[ContentError] = []
-
-    def add(self, path: str, line: int, message: str) -> None:
-        self.errors.append(ContentError(path, line, message))
-
-    def extend(self, errors: Iterable[ContentError]) -> None:
-        self.errors.extend(errors)
-
-    def raise_if_any(self) -> None:
-        if self.errors:
-            raise BuildFailed(self.errors)

@@ -9,8 +9,8 @@ from collections.abc import Callable
 
 from . import urls
 from .citations import bibliography, paper_bibtex, paper_csl_json, paper_ris
-from .context import PageInputs, Theme
-from .feeds import FEED_LENGTH, atom_feed
+from .context import PageInputs, Theme, news_html, resolved_links
+from .feeds import FEED_LENGTH, atom_feed, news_entry
 from .model import Site
 from .plan import PageSpec
 
@@ -45,12 +45,14 @@ def author_papers_inputs(site: Site, spec: PageSpec) -> PageInputs:
 
 
 def site_feed(site: Site, spec: PageSpec, theme: Theme) -> bytes:
-    papers = [site.papers[slug] for slug in site.newest]
-    return atom_feed(site, papers, theme.urls, spec.path, urls.index_path(), site.config.title)
+    papers = [site.papers[slug] for slug in site.newest[:FEED_LENGTH]]
+    news = [news_entry(item, news_html(site, item, theme), theme.urls) for item in site.news[:FEED_LENGTH]]
+    return atom_feed(site, papers, theme.urls, spec.path, urls.index_path(), site.config.title, news)
 
 
 def site_feed_inputs(site: Site, spec: PageSpec) -> PageInputs:
-    return PageInputs(site.newest[:FEED_LENGTH])
+    news = tuple((item.slug, item.digest, resolved_links(site, item)) for item in site.news[:FEED_LENGTH])
+    return PageInputs(site.newest[:FEED_LENGTH], (), (news,))
 
 
 def author_feed(site: Site, spec: PageSpec, theme: Theme) -> bytes:

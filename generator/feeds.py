@@ -11,7 +11,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from . import urls
 from .markup import plain_text
-from .model import Paper, PaperDate, Site
+from .model import NewsItem, Paper, PaperDate, Site
 from .urls import Urls
 
 FEED_LENGTH = 50
@@ -46,12 +46,25 @@ def _entry(paper: Paper, links: tuple[str | None, ...], site_urls: Urls) -> str:
     return "".join(parts)
 
 
-def atom_feed(site: Site, papers: list[Paper], site_urls: Urls, feed_path: str, page_path: str, title: str) -> bytes:
-    """An Atom document listing `papers` (newest first, at most FEED_LENGTH)."""
+def news_entry(item: NewsItem, html: str, site_urls: Urls) -> tuple[PaperDate, str]:
+    """A news item as an Atom entry, with its date for ordering among papers."""
+    link = (site_urls.absolute(urls.news_path()) or "") + f"#{item.slug}"
+    return item.date, "".join([
+        "<entry>", f"<id>{escape(link)}</id>", f"<title>{escape(item.title)}</title>",
+        f"<link rel=\"alternate\" type=\"text/html\" href={quoteattr(link)}/>",
+        f"<published>{_timestamp(item.date)}</published>", f"<updated>{_timestamp(item.date)}</updated>",
+        f"<content type=\"html\">{escape(html)}</content>", "</entry>"])
+
+
+def atom_feed(site: Site, papers: list[Paper], site_urls: Urls, feed_path: str, page_path: str, title: str,
+              news: list[tuple[PaperDate, str]] = ()) -> bytes:  # type: ignore[assignment]
+    """An Atom document of `papers` and `news` entries, newest first, at most FEED_LENGTH."""
     feed_url = site_urls.absolute(feed_path) or ""
     page_url = site_urls.absolute(page_path) or ""
-    shown = papers[:FEED_LENGTH]
-    updated = _timestamp(shown[0].date) if shown else "1970-01-01T00:00:00Z"
+    dated = [(paper.date, _entry(paper, site.author_links[paper.slug], site_urls)) for paper in papers[:FEED_LENGTH]]
+    entries = sorted([*dated, *news], key=lambda pair: (pair[0].year, pair[0].month, pair[0].day),
+                     reverse=True)[:FEED_LENGTH]
+    updated = _timestamp(entries[0][0]) if entries else "1970-01-01T00:00:00Z"
     lines = [
         '<?xml version="1.0" encoding="utf-8"?>',
         f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={quoteattr(site.config.language)}>',
@@ -64,6 +77,6 @@ def atom_feed(site: Site, papers: list[Paper], site_urls: Urls, feed_path: str, 
     ]
     if site.config.description:
         lines.append(f"<subtitle>{escape(site.config.description)}</subtitle>")
-    lines += [_entry(paper, site.author_links[paper.slug], site_urls) for paper in shown]
+    lines += [entry for _, entry in entries]
     lines.append("</feed>")
     return ("\n".join(lines) + "\n").encode("utf-8")

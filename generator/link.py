@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import difflib
+import posixpath
+import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
 
+from . import urls
 from .errors import ContentError
-from .model import Author, CategoryPapers, Paper, Site, SiteConfig
+from .model import Asset, Author, CategoryPapers, NewsItem, Page, Paper, Site, SiteConfig
 from .slugs import normalize_name
+from .sources import CONTENT_DIR
+from .taxonomy import Category
+from .urls import content_link_path, is_external
 
 
 def _did_you_mean(word: str, candidates: Iterable[str]) -> str:
@@ -51,7 +57,8 @@ def _name_index(authors: dict[str, Author], errors: list[ContentError]) -> dict[
 
 
 def build_site(config: SiteConfig, config_path: str, author_records: list[Author], paper_records: list[Paper],
-               errors: list[ContentError], unreadable: AbstractSet[str] = frozenset()) -> Site:
+               errors: list[ContentError], unreadable: AbstractSet[str] = frozenset(), *,
+               pages: Iterable[Page] = (), news: Iterable[NewsItem] = (), assets: Iterable[Asset] = ()) -> Site:
     """`unreadable`: slugs of files that could not be read at all; references to them are already explained."""
     authors = _unique_by_slug(author_records, "author", errors)
     papers = _unique_by_slug(paper_records, "paper", errors)
@@ -122,6 +129,20 @@ def build_site(config: SiteConfig, config_path: str, author_records: list[Author
         if paper.category is not None:
             by_category[paper.category.code].append(paper.slug)
             categories[paper.category.code] = paper.category
+    page_map = _unique_pages(pages, errors)
+    news_items = tuple(sorted(news, key=lambda item: (item.date.year, item.date.month, item.date.day, item.slug),
+                              reverse=True))
+    asset_map = {asset.path: asset for asset in assets}
+    source_paths = _source_paths(authors.values(), papers.values(), page_map.values(), news_items, asset_map)
+    _check_files(errors, authors.values(), papers.values(), asset_map)
+    documents: list[Page | NewsItem] = [*page_map.values(), *news_items]
+    for document in documents:
+        for link in document.links:
+            if not is_external(link.target) and content_link_path(source_paths, document.src_path, link.target) is None:
+                errors.append(ContentError(document.src_path, link.line, f"broken link to '{link.target}': no such "
+                                           "file in content/ (write the source path of a paper, author, page, "
+                                           "news item or file, e.g. papers/my-paper.md, or a full web address)"))
+    _check_nav(errors, config, config_path, source_paths, authors, papers, categories, page_map, bool(news_items))
     return Site(
         config=config,
         authors={author.slug: author for author in ordered_authors},
@@ -133,4 +154,75 @@ def build_site(config: SiteConfig, config_path: str, author_records: list[Author
         listed_by={slug: tuple(by) for slug, by in listed_by.items()},
         author_papers=author_papers,
         papers_by_person={key: tuple(slugs) for key, slugs in by_person.items()},
+        pages=page_map,
+        news=news_items,
+        assets=asset_map,
+        source_paths=source_paths,
     )
+
+
+def _unique_pages(pages: Iterable[Page], errors: list[ContentError]) -> dict[str, Page]:
+    """Pages by site path; cv.md and cv/index.md would both be cv/."""
+    found: dict[str, Page] = {}
+    for page in sorted(pages, key=lambda p: p.src_path):
+        other = found.get(page.path)
+        if other is not None:
+            errors.append(ContentError(page.src_path, 1, f"{other.src_path} is already the page at /{page.path}; "
+                                                         "rename one of them"))
+            continue
+        found[page.path] = page
+    return dict(sorted(found.items()))
+
+
+def _relative(src_path: str) -> str:
+    return src_path.removeprefix(f"{CONTENT_DIR}/")
+
+
+def _source_paths(authors: Iterable[Author], papers: Iterable[Paper], pages: Iterable[Page],
+                  news: Iterable[NewsItem], assets: Mapping[str, Asset]) -> dict[str, str]:
+    """Content file (relative to content/) -> the site path it became."""
+    paths = {_relative(author.src_path): urls.author_path(author.slug) for author in authors}
+    paths.update({_relative(paper.src_path): urls.paper_path(paper.slug) for paper in papers})
+    paths.update({_relative(page.src_path): page.path for page in pages})
+    paths.update({_relative(item.src_path): f"{urls.news_path()}#{item.slug}" for item in news})
+    paths.update({path: urls.asset_path(path) for path in assets})
+    return paths
+
+
+def _check_files(errors: list[ContentError], authors: Iterable[Author], papers: Iterable[Paper],
+                 assets: Mapping[str, Asset]) -> None:
+    """Pictures and PDFs named in content must be files under content/ (pictures: readable ones)."""
+    pictures = [(author.src_path, "photo", author.photo) for author in authors]
+    pictures += [(paper.src_path, "teaser", paper.teaser) for paper in papers]
+    for src_path, field_name, image in pictures:
+        if image is None:
+            continue
+        asset = assets.get(image.src)
+        if asset is None:
+            errors.append(ContentError(src_path, image.line, f"{field_name} '{image.src}': no such file; put the "
+                                                             f"picture at content/{image.src}"))
+        elif not asset.width:
+            errors.append(ContentError(src_path, image.line, f"{field_name} '{image.src}' is not a picture this site "
+                                                             "can read (use PNG, JPEG, GIF or WebP)"))
+    for paper in papers:
+        if paper.pdf and not is_external(paper.pdf) and posixpath.normpath(paper.pdf) not in assets:
+            errors.append(ContentError(paper.src_path, paper.line, f"pdf '{paper.pdf}': no such file under content/"))
+
+
+def _check_nav(errors: list[ContentError], config: SiteConfig, config_path: str, source_paths: Mapping[str, str],
+               authors: Mapping[str, Author], papers: Mapping[str, Paper], categories: Mapping[str, Category],
+               pages: Mapping[str, Page], has_news: bool) -> None:
+    site_paths = {"", "papers/", "authors/", "categories/", "search/", *pages,
+                  *(urls.author_path(slug) for slug in authors), *(urls.paper_path(slug) for slug in papers),
+                  *(urls.category_path(category) for category in categories.values())}
+    if has_news:
+        site_paths.add(urls.news_path())
+    for item in config.nav:
+        target = item.target
+        if re.match(r"^https?://", target) or content_link_path(source_paths, config_path, target) is not None:
+            continue
+        if target.strip("/") + "/" in site_paths or target.strip("/") == "":
+            continue
+        errors.append(ContentError(config_path, item.line, f"nav target '{target}' is not a page of this site: write a "
+                                                           "site path such as 'papers/', a content file such as "
+                                                           "'pages/cv.md', or a web address"))

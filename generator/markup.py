@@ -324,3 +324,71 @@ def render_block(text: str) -> str:
         _markdown_instances.append(_new_markdown())
     html = _markdown_instances[0].reset().convert(shielded)
     return _PLACEHOLDER.sub(lambda m: fragments[int(m.group(1))], html)
+
+
+# --- Documents: free pages and news ----------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class RenderedDocument:
+    html: str
+    toc: tuple[tuple[int, str, str], ...]  # (level, anchor id, heading text) of the h2/h3 headings
+
+
+class _LinkResolver(Treeprocessor):
+    """Points links and images written as content source paths at the pages and files they became."""
+
+    resolve: Callable[[str], str] = staticmethod(lambda target: target)  # type: ignore[assignment]
+
+    def run(self, root: etree.Element) -> None:
+        for element in root.iter():
+            for attribute in ("href", "src"):
+                value = element.get(attribute)
+                if value is not None:
+                    element.set(attribute, self.resolve(value))
+
+
+_documents: list[tuple[markdown.Markdown, _LinkResolver]] = []
+
+
+def _new_document_markdown() -> tuple[markdown.Markdown, _LinkResolver]:
+    md = markdown.Markdown(extensions=["tables", "footnotes", "sane_lists", "fenced_code", "codehilite", "toc"],
+                           extension_configs={
+                               "codehilite": {"guess_lang": False, "css_class": "highlight"},
+                               "toc": {"permalink": "#", "permalink_class": "anchor",
+                                       "permalink_title": "Link to this section", "toc_depth": "2-3"},
+                           })
+    md.preprocessors.deregister("html_block")
+    md.inlinePatterns.deregister("html")
+    md.inlinePatterns.register(_BareUrlProcessor(BARE_URL.pattern, md), "bare_url", 110)
+    resolver = _LinkResolver(md)
+    md.treeprocessors.register(resolver, "content_links", 1)
+    md.treeprocessors.register(_UrlSanitizer(md), "url_sanitizer", 0)
+    return md, resolver
+
+
+def render_document(text: str, resolve: Callable[[str], str]) -> RenderedDocument:
+    """A page's Markdown body: the usual extensions (tables, footnotes, highlighted code, heading anchors,
+    a table of contents), math, and links to content files resolved by `resolve`."""
+    cleaned = _PRIVATE_MARKS.sub("", _CONTROL_CHARACTERS.sub("", text))
+    lead = len(cleaned) - len(cleaned.lstrip())
+    try:
+        shielded, fragments = _shield_latex(cleaned.strip())
+    except MarkupError as exc:
+        raise MarkupError(str(exc), exc.offset + lead) from None
+    if not _documents:
+        _documents.append(_new_document_markdown())
+    md, resolver = _documents[0]
+    resolver.resolve = resolve  # type: ignore[method-assign]
+    html = md.reset().convert(shielded)
+    html = _PLACEHOLDER.sub(lambda m: fragments[int(m.group(1))], html)
+    toc: list[tuple[int, str, str]] = []
+
+    def walk(tokens: list[dict]) -> None:  # type: ignore[type-arg]
+        for token in tokens:
+            toc.append((token["level"], token["id"], unescape(re.sub(r"<[^>]+>", "", token["name"]))))
+            walk(token["children"])
+
+    walk(getattr(md, "toc_tokens", []))
+    toc = [(level, anchor, _PLACEHOLDER.sub(lambda m: html_to_text(fragments[int(m.group(1))]), name))
+           for level, anchor, name in toc]
+    return RenderedDocument(html, tuple(toc))

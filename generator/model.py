@@ -48,6 +48,68 @@ class Link:
 
 
 @dataclass(frozen=True, slots=True)
+class Image:
+    """A picture from content/ (an author's photo, a paper's teaser), with the text that replaces it."""
+
+    src: str  # relative to content/, e.g. "images/takuya-akiba.png"
+    alt: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class ContentLink:
+    """A link written in a Markdown body; targets that name content files are resolved when linking."""
+
+    target: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Asset:
+    """Any other file under content/ (images, PDFs, slides): copied to the site as it is."""
+
+    path: str  # relative to content/, e.g. "files/taid.pdf": also its place in the site
+    digest: str
+    width: int = 0  # pictures only
+    height: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A free page: content/pages/cv.md is the page at cv/."""
+
+    path: str  # site path, e.g. "cv/" or "projects/robots/"
+    src_path: str
+    title: str
+    description: str
+    nav: int | None  # its place in the navigation, if it has one
+    template: str
+    body: str
+    body_line: int
+    links: tuple[ContentLink, ...]
+    digest: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class NewsItem:
+    slug: str
+    src_path: str
+    title: str
+    date: PaperDate
+    body: str
+    body_line: int
+    links: tuple[ContentLink, ...]
+    digest: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class NavItem:
+    title: str
+    target: str  # a site path ("papers/"), a content file ("pages/cv.md") or a web address
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
 class Reference:
     """A slug written in content that must name an author or paper; `line` is where it was written."""
 
@@ -94,6 +156,7 @@ class Paper:
     pages: str | None = None
     institution: str | None = None  # school of a thesis, institution of a report
     note: str | None = None
+    teaser: Image | None = None
     line: int = 1
     digest: str = ""  # of the source file: what the page plan fingerprints
 
@@ -120,6 +183,7 @@ class Author:
     aliases: tuple[str, ...]
     bio_html: str
     affiliation: str | None = None
+    photo: Image | None = None
     listed_papers: tuple[Reference, ...] = ()  # the author's own list, in its order, as written
     line: int = 1
     digest: str = ""
@@ -136,6 +200,7 @@ class SiteConfig:
     cname: str | None = None
     latest_papers: int = 10
     citation_files: bool = True  # .bib, .ris and CSL-JSON files beside every paper page
+    nav: tuple[NavItem, ...] = ()  # empty: the default navigation
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +224,11 @@ class Site:
     author_papers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # per author: listed, then naming
     # per person, newest first: a site author by slug, anyone else by "~" + their normalized name
     papers_by_person: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    pages: Mapping[str, Page] = field(default_factory=dict)  # by site path
+    news: tuple[NewsItem, ...] = ()  # newest first
+    assets: Mapping[str, Asset] = field(default_factory=dict)  # by path relative to content/
+    # content file (relative to content/) -> its site path, for links written as source paths
+    source_paths: Mapping[str, str] = field(default_factory=dict)
 
     def people(self, paper_slug: str) -> tuple[str, ...]:
         """The person keys of a paper (see papers_by_person): its named authors, then hidden site authors."""

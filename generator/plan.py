@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 from . import urls
 from .errors import BuildFailed, ContentError
-from .model import Site
+from .images import Variant, stem, variants
+from .model import Image, Site
 
 PAPER_FILES = (("cite.bib", "paper_bib"), ("cite.ris", "paper_ris"), ("cite.json", "paper_csl"))
 AUTHOR_BIBLIOGRAPHY = "publications.bib"
@@ -48,6 +49,12 @@ def plan_site(site: Site, static_files: list[str], search: tuple[int, list[str]]
         for page in range(1, list_page_count(len(group.papers)) + 1):
             specs.append(PageSpec(urls.category_path(group.category, page), "category.html", "category",
                                   group.category.code, page))
+    specs += [PageSpec(page.path, page.template, "page", page.path) for page in site.pages.values()]
+    if site.news:
+        specs.append(PageSpec(urls.news_path(), "news.html", "news"))
+    specs += [PageSpec(urls.asset_path(path), "", "asset", path) for path in site.assets]
+    specs += [PageSpec(urls.image_path(site.assets[v.source].digest, stem(v.source), v.width, v.ending), "", "image",
+                       v.key) for v in image_variants(site)]
     specs += [PageSpec(urls.static_path(name), "", "static", name) for name in static_files]
     if site.config.citation_files:
         for slug in site.papers:
@@ -72,6 +79,17 @@ def plan_site(site: Site, static_files: list[str], search: tuple[int, list[str]]
         specs.append(PageSpec("CNAME", "CNAME.txt", "cname"))  # GitHub Pages: the custom domain
     _check_unique_destinations(specs)
     return specs
+
+
+def pictures(site: Site) -> list[Image]:
+    """Every picture the pages show: authors' photos, papers' teasers."""
+    found = [author.photo for author in site.authors.values() if author.photo]
+    return found + [paper.teaser for paper in site.papers.values() if paper.teaser]
+
+
+def image_variants(site: Site) -> list[Variant]:
+    sources = sorted({image.src for image in pictures(site) if image.src in site.assets})
+    return [variant for source in sources for variant in variants(site.assets[source])]
 
 
 def search_shard_specs(prefixes: list[str]) -> list[PageSpec]:

@@ -7,25 +7,29 @@ watcher saw, so an edit costs one file read however large the site is.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from .config import normalize_base_url, parse_site_config
 from .errors import BuildFailed, ContentError, UsageError
 from .link import build_site
-from .model import Author, Paper, Site, SiteConfig
+from .model import Asset, Author, NewsItem, Page, Paper, Site, SiteConfig
+from .readers.documents import parse_news, parse_page
 from .readers.native import parse_author, parse_paper, slug_from_path
-from .sources import SITE_CONFIG, classify, discover, load, signature
+from .sources import ASSET, SITE_CONFIG, classify, discover, load, load_bytes, signature
 
-_READERS = {"authors": parse_author, "papers": parse_paper}
+Progress = Callable[[str, int, int], None]  # (what is being done, items done, items in all)
+
+_READERS = {"authors": parse_author, "papers": parse_paper, "pages": parse_page, "news": parse_news}
+Record = Author | Paper | Page | NewsItem | Asset | SiteConfig
 
 
 @dataclass(frozen=True, slots=True)
 class LoadedFile:
     kind: str
     signature: tuple[int, int] | None
-    record: Author | Paper | SiteConfig | None
+    record: Record | None
     errors: tuple[ContentError, ...]
 
 
@@ -45,9 +49,9 @@ class Project:
         self.files: dict[str, LoadedFile] = {}
         self.problems: dict[str, ContentError] = {}  # files of a type that does not belong where they are
         self._linked: Site | None = None  # the last site linked without errors
-        self._replaced: dict[str, Paper | Author | SiteConfig | None] = {}  # records re-read since then
+        self._replaced: dict[str, Record | None] = {}  # records re-read since then
 
-    def refresh(self, changed: Iterable[str] | None = None) -> set[str]:
+    def refresh(self, changed: Iterable[str] | None = None, progress: Progress | None = None) -> set[str]:
         """Re-read what changed: the given project-relative paths, or (None) every file whose stat moved.
 
         Returns the paths whose records were re-read or dropped.
@@ -61,12 +65,14 @@ class Project:
                 if src_path not in present:
                     self._replaced.setdefault(src_path, self.files.pop(src_path).record)
                     touched.add(src_path)
-            for src_path, kind in found:
+            for number, (src_path, kind) in enumerate(found, 1):
                 current = signature(self.root, src_path)
                 loaded = self.files.get(src_path)
                 if loaded is None or loaded.signature != current:
                     self._read(src_path, kind, current)
                     touched.add(src_path)
+                if progress:
+                    progress("Reading content", number, len(found))
             return touched
         for src_path in changed:
             file_kind, problem = classify(src_path)
@@ -88,8 +94,11 @@ class Project:
         previous = self.files.get(src_path)
         self._replaced.setdefault(src_path, previous.record if previous else None)
         errors: list[ContentError] = []
-        record: Author | Paper | SiteConfig | None = None
+        record: Record | None = None
         try:
+            if kind == ASSET:
+                self.files[src_path] = LoadedFile(kind, current, read_asset(self.root, src_path), ())
+                return
             source = load(self.root, src_path, kind)
             if kind == "config":
                 record = parse_site_config(source.text, src_path, errors)
@@ -131,8 +140,7 @@ class Project:
 
     def _link_all(self) -> Site:
         errors: list[ContentError] = list(self.problems.values())
-        authors: list[Author] = []
-        papers: list[Paper] = []
+        records: dict[type, list[Record]] = {kind: [] for kind in (Author, Paper, Page, NewsItem, Asset)}
         unreadable: set[str] = set()  # files too broken to read: references to them are not errors too
         config: SiteConfig | None = None
         for src_path, loaded in self.files.items():
@@ -140,10 +148,8 @@ class Project:
             record = loaded.record
             if isinstance(record, SiteConfig):
                 config = record
-            elif isinstance(record, Author):
-                authors.append(record)
-            elif isinstance(record, Paper):
-                papers.append(record)
+            elif record is not None:
+                records[type(record)].append(record)
             else:
                 unreadable.add(slug_from_path(src_path))
         if config is None:
@@ -152,7 +158,8 @@ class Project:
             raise BuildFailed(errors)
         if self.base_url is not None:
             config = dataclasses.replace(config, base_url=self.base_url)
-        site = build_site(config, SITE_CONFIG, authors, papers, errors, unreadable)
+        site = build_site(config, SITE_CONFIG, records[Author], records[Paper], errors, unreadable,  # type: ignore[arg-type]
+                          pages=records[Page], news=records[NewsItem], assets=records[Asset])  # type: ignore[arg-type]
         if errors:
             raise BuildFailed(errors)
         return site
@@ -160,8 +167,29 @@ class Project:
 
 def _link_key(paper: Paper) -> tuple[object, ...]:
     """Everything of a paper that linking and ordering read, and what links to it show (title, date)."""
-    return (paper.slug, paper.date, paper.title, paper.category and paper.category.code,
+    return (paper.slug, paper.date, paper.title, paper.category and paper.category.code, paper.teaser, paper.pdf,
             tuple((author.key, author.slug) for author in paper.authors))
+
+
+IMAGE_ENDINGS = (".png", ".jpg", ".jpeg", ".gif", ".webp")
+
+
+def read_asset(root: Path, src_path: str) -> Asset:
+    """A file to copy as it is; for pictures, also their size (read from the header, not decoded)."""
+    raw, digest = load_bytes(root, src_path)
+    width = height = 0
+    if src_path.lower().endswith(IMAGE_ENDINGS):
+        from io import BytesIO
+
+        from PIL import Image, UnidentifiedImageError
+        try:
+            with Image.open(BytesIO(raw)) as picture:
+                width, height = picture.size
+                if picture.getexif().get(0x0112) in (5, 6, 7, 8):  # EXIF says: shown turned by 90 degrees
+                    width, height = height, width
+        except (UnidentifiedImageError, OSError):
+            pass  # not a readable picture: copied all the same, and refused where a picture is needed
+    return Asset(src_path.removeprefix(f"{SITE_CONFIG.split('/')[0]}/"), digest, width, height)
 
 
 def load_site(root: Path, base_url: str | None = None) -> Site:

@@ -16,7 +16,7 @@ from pathlib import Path
 from .build import Builder
 from .errors import GeneratorError
 from .output import STATE_DIR
-from .project import Project
+from .project import Progress, Project
 
 _EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 _FALLBACK_IDENTITY = {"GIT_AUTHOR_NAME": "Research Portfolio", "GIT_AUTHOR_EMAIL": "portfolio@localhost",
@@ -109,7 +109,8 @@ def _diff(git: _Git, old_tree: str, new_tree: str, result: PublishResult) -> Non
 
 
 def publish(root: Path, *, remote: str = "origin", branch: str = "gh-pages", message: str | None = None,
-            dry_run: bool = False, push: bool = True, base_url: str | None = None) -> PublishResult:
+            dry_run: bool = False, push: bool = True, base_url: str | None = None,
+            progress: Progress | None = None) -> PublishResult:
     repository = _repository_of(root)
     git = _Git(repository)
     if git.run("symbolic-ref", "--quiet", "HEAD", check=False).stdout.strip() == f"refs/heads/{branch}":
@@ -126,7 +127,7 @@ def publish(root: Path, *, remote: str = "origin", branch: str = "gh-pages", mes
             raise PublishError(f"cannot fetch '{branch}' from '{remote}': {fetched.stderr.strip()}")
     with tempfile.TemporaryDirectory(prefix="portfolio-publish-") as scratch:
         output = Path(scratch) / "site"
-        Builder(Project(root, base_url), output).build(clean=True)  # a build error stops here: nothing published
+        Builder(Project(root, base_url), output, progress).build(clean=True)  # a build error stops here: nothing published
         index_git = _Git(repository, Path(scratch) / "index")
         tree, files = _tree_of(index_git, output)
     parent = _parent(git, remote if remote_exists else None, branch)

@@ -12,65 +12,74 @@ from .errors import ContentError
 CONTENT_DIR = "content"
 SITE_CONFIG = f"{CONTENT_DIR}/site.yaml"
 
-# Folder under content/ -> the file endings it may hold.
+# Folder under content/ -> the file endings it may hold, and whether files may sit in subfolders.
 KINDS = {
-    "authors": (".yaml", ".yml", ".md"),
-    "papers": (".md",),
+    "authors": ((".yaml", ".yml", ".md"), False),
+    "papers": ((".md",), False),
+    "pages": ((".md",), True),
+    "news": ((".md",), False),
 }
+STRICT_FOLDERS = ("authors", "papers")  # hold nothing but their own kind of file
+ASSET = "asset"  # any other file under content/ (images, PDFs, slides): copied to the site as it is
 
 
 @dataclass(frozen=True, slots=True)
 class SourceFile:
     src_path: str  # POSIX path relative to the project, e.g. "content/papers/taid.md"
-    kind: str  # "config", "authors" or "papers"
+    kind: str  # "config", "authors", "papers", "pages" or "news"
     text: str
     digest: str
 
 
 def is_editor_artifact(name: str) -> bool:
-    """Swap, backup and lock files that editors leave beside the file being edited."""
+    """Swap, backup and lock files that editors leave beside the file being edited (and hidden files)."""
     return (name.startswith((".", "#")) or name.endswith(("~", ".swp", ".swx", ".swo", ".tmp", ".bak"))
             or name == "4913")
 
 
 def classify(src_path: str) -> tuple[str | None, str | None]:
-    """(kind, problem) for a project-relative path: kind None means not a content file we read."""
+    """(kind, problem) for a project-relative path: kind None means not a content file at all."""
     parts = src_path.split("/")
-    if parts[0] != CONTENT_DIR or is_editor_artifact(parts[-1]):
+    if parts[0] != CONTENT_DIR or len(parts) < 2 or any(is_editor_artifact(part) for part in parts[1:]):
         return None, None
     if src_path == SITE_CONFIG:
         return "config", None
-    if len(parts) >= 3 and parts[1] in KINDS:
-        kind, endings = parts[1], KINDS[parts[1]]
-        if not parts[-1].endswith(endings):
-            return None, f"unexpected file in {CONTENT_DIR}/{kind}/: {kind} are written as {' or '.join(endings)} files"
-        if len(parts) > 3:
-            return None, f"{kind} files belong directly in {CONTENT_DIR}/{kind}/, not in a subfolder"
-        return kind, None
-    return None, None
+    folder = parts[1]
+    if len(parts) >= 3 and folder in KINDS:
+        endings, nested = KINDS[folder]
+        if parts[-1].endswith(endings) and (nested or len(parts) == 3):
+            return folder, None
+        if folder in STRICT_FOLDERS:
+            if not parts[-1].endswith(endings):
+                return None, (f"unexpected file in {CONTENT_DIR}/{folder}/: {folder} are written as "
+                              f"{' or '.join(endings)} files (put images and other files elsewhere, e.g. "
+                              f"{CONTENT_DIR}/images/)")
+            return None, f"{folder} files belong directly in {CONTENT_DIR}/{folder}/, not in a subfolder"
+    return ASSET, None
 
 
 def discover(project: Path) -> tuple[list[tuple[str, str]], list[ContentError]]:
-    """Every content file as (src_path, kind), sorted; files of an unknown type are errors."""
+    """Every content file as (src_path, kind), sorted; files that do not belong where they are, as errors."""
     found: list[tuple[str, str]] = []
     errors: list[ContentError] = []
-    if (project / SITE_CONFIG).is_file():
-        found.append((SITE_CONFIG, "config"))
-    for kind in KINDS:
-        folder = project / CONTENT_DIR / kind
-        if not folder.is_dir():
-            continue
-        for root, dirs, files in os.walk(folder):
-            dirs[:] = sorted(d for d in dirs if not is_editor_artifact(d))
-            rel_root = Path(root).relative_to(project).as_posix()
-            for name in sorted(files):
-                src_path = f"{rel_root}/{name}"
-                found_kind, problem = classify(src_path)
-                if problem:
-                    errors.append(ContentError(src_path, 0, problem))
-                elif found_kind:
-                    found.append((src_path, found_kind))
+    content = project / CONTENT_DIR
+    for root, dirs, files in os.walk(content):
+        dirs[:] = sorted(d for d in dirs if not is_editor_artifact(d))
+        rel_root = Path(root).relative_to(project).as_posix()
+        for name in sorted(files):
+            src_path = f"{rel_root}/{name}"
+            kind, problem = classify(src_path)
+            if problem:
+                errors.append(ContentError(src_path, 0, problem))
+            elif kind:
+                found.append((src_path, kind))
     return found, errors
+
+
+def load_bytes(project: Path, src_path: str) -> tuple[bytes, str]:
+    """A file's bytes and their sha1."""
+    raw = (project / src_path).read_bytes()
+    return raw, hashlib.sha1(raw).hexdigest()
 
 
 def signature(project: Path, src_path: str) -> tuple[int, int] | None:
@@ -84,10 +93,10 @@ def signature(project: Path, src_path: str) -> tuple[int, int] | None:
 
 def load(project: Path, src_path: str, kind: str) -> SourceFile:
     """Read one content file as UTF-8 text; a file that is not UTF-8 is a content error."""
-    raw = (project / src_path).read_bytes()
+    raw, digest = load_bytes(project, src_path)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ContentError(src_path, line, "file is not UTF-8 text; save it with UTF-8 encoding") from None
-    return SourceFile(src_path, kind, text, hashlib.sha1(raw).hexdigest())
+    return SourceFile(src_path, kind, text, digest)

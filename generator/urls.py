@@ -6,6 +6,9 @@ custom domain, and from the 404 page at any depth.
 
 from __future__ import annotations
 
+import posixpath
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -79,3 +82,37 @@ def static_path(name: str) -> str:
 def dest_path(path: str) -> str:
     """Site path -> output file: directories get an index.html."""
     return path + "index.html" if path == "" or path.endswith("/") else path
+
+
+def news_path() -> str:
+    return "news/"
+
+
+def asset_path(path: str) -> str:
+    """A file from content/ keeps its place: content/files/taid.pdf is files/taid.pdf in the site."""
+    return path
+
+
+def image_path(digest: str, stem: str, width: int, ending: str) -> str:
+    """Resized pictures sit under a folder named by their source's digest, so a new picture gets new names."""
+    return f"images/{digest[:12]}/{stem}-{width}.{ending}"
+
+
+def is_external(target: str) -> bool:
+    """Targets that leave the content tree: web and mail addresses, site-absolute paths, fragments."""
+    return target.startswith(("#", "/")) or bool(re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", target))
+
+
+def content_link_path(source_paths: Mapping[str, str], from_src_path: str, target: str) -> str | None:
+    """The site path (with its #fragment) that a link written as a content source path points to.
+
+    `from_src_path` is the linking file (content/pages/cv.md): targets are looked up next to it first, then
+    from content/. None when no content file has that path.
+    """
+    path, _, fragment = target.partition("#")
+    folder = posixpath.dirname(from_src_path.removeprefix("content/"))
+    for candidate in (posixpath.normpath(posixpath.join(folder, path)), posixpath.normpath(path)):
+        site_path = source_paths.get(candidate)
+        if site_path is not None:
+            return site_path + (f"#{fragment}" if fragment and "#" not in site_path else "")
+    return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -26,10 +27,11 @@ class Run:
     stderr: str
 
 
-def run_portfolio(*args: str, cwd: Path | None = None, timeout: float = 120) -> Run:
-    """Run `python -m generator ARGS` as a separate process, as a user would."""
+def run_portfolio(*args: str, cwd: Path | None = None, timeout: float = 120,
+                  env: dict[str, str] | None = None) -> Run:
+    """Run `python -m generator ARGS` as a separate process, as a user would (`env`: extra variables)."""
     completed = subprocess.run([sys.executable, "-m", "generator", *args], cwd=cwd or REPO, capture_output=True,
-                               text=True, timeout=timeout)
+                               text=True, timeout=timeout, env={**os.environ, **(env or {})})
     return Run(completed.returncode, completed.stdout, completed.stderr)
 
 
@@ -38,6 +40,14 @@ def write_files(root: Path, files: dict[str, str]) -> None:
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def picture_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Resized pictures are cached per user; tests get their own cache, not the developer's."""
+    cache = tmp_path_factory.mktemp("xdg-cache")
+    os.environ["XDG_CACHE_HOME"] = str(cache)
+    return cache
 
 
 @pytest.fixture

@@ -137,7 +137,7 @@ def test_the_published_tree_served_under_its_sub_path_has_no_broken_links(repo: 
     with serving(tree, PROJECT_SITE) as url:
         assert url.endswith("/repo/")
         pages, broken = check_links(url, PROJECT_SITE)
-    assert broken == [] and pages == 34  # every page of the site and its 404 page
+    assert broken == [] and pages == 36  # every page of the site and its 404 page
 
 
 def test_not_a_git_repository(tmp_path: Path) -> None:

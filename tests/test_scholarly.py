@@ -247,8 +247,11 @@ def test_atom_feeds_are_valid_and_point_at_the_pages(scholarly_site: Path) -> No
         assert feed.feed.title and feed.entries
         for entry in feed.entries:
             assert entry.id == entry.link and entry.title and entry.published
-            local = entry.link.removeprefix("https://example.github.io/research-portfolio/")
-            assert (scholarly_site / local / "index.html").is_file()
+            local, _, fragment = entry.link.removeprefix("https://example.github.io/research-portfolio/").partition("#")
+            page = (scholarly_site / local / "index.html").read_text("utf-8")
+            assert not fragment or f'id="{fragment}"' in page  # a news item: an anchor on the news page
+    site_feed = feedparser.parse((scholarly_site / "feed.xml").read_bytes())
+    assert any("/news/#" in entry.link for entry in site_feed.entries)
     akiba = feedparser.parse((scholarly_site / "authors/takuya-akiba/feed.xml").read_bytes())
     assert akiba.entries[0].title.startswith("DiffusionBlocks")  # newest first (June 2025)
 

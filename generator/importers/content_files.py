@@ -7,11 +7,12 @@ touching what the user wrote, and writes a file only when its text really change
 
 from __future__ import annotations
 
+import copy
 import datetime
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -19,6 +20,9 @@ from ..errors import BuildFailed, ContentError
 from ..readers.yamldoc import normalize_text, parse_front_matter, parse_yaml
 from ..slugs import normalize_name, normalize_title, slugify
 from ..sources import CONTENT_DIR, discover, load
+
+if TYPE_CHECKING:
+    from ..project import Progress
 
 PAPER_FIELD_ORDER = ("title", "slug", "authors", "et_al", "date", "category", "type", "venue", "publisher", "volume",
                      "number", "pages", "institution", "note", "score", "citations", "code", "arxiv", "doi", "pdf",
@@ -82,8 +86,14 @@ class ExistingPaper:
     src_path: str
     front: dict[str, Any]
     body: str
+    original: str = ""  # the file as read; kept as it is while nothing in it changes
+
+    def __post_init__(self) -> None:
+        self._loaded = (copy.deepcopy(self.front), self.body)
 
     def text(self) -> str:
+        if self.original and (self.front, self.body) == self._loaded:
+            return self.original
         return paper_file_text(self.front, self.body)
 
 
@@ -92,9 +102,67 @@ class ExistingAuthor:
     src_path: str
     data: dict[str, Any]
     body: str  # the bio of a Markdown author file
+    original: str = ""  # the file as read; comments and layout survive papers being added to its list
+
+    def __post_init__(self) -> None:
+        self._loaded = copy.deepcopy(self.data)
 
     def text(self) -> str:
-        return author_file_text(self.src_path, self.data, self.body)
+        if self.original and self.data == self._loaded:
+            return self.original
+        edited = self._with_papers_added()
+        return edited if edited is not None else author_file_text(self.src_path, self.data, self.body)
+
+    def _with_papers_added(self) -> str | None:
+        """The file as read plus new lines in its `papers:` list, when that is the only change."""
+        before, after = self._loaded.get("papers") or [], self.data.get("papers") or []
+        if not self.original or {**self._loaded, "papers": after} != self.data:
+            return None
+        count = len(after) - len(before)
+        if after[count:] == before:
+            at_start = True
+        elif after[:len(before)] == before:
+            at_start = False
+        else:
+            return None
+        new = [str(slug) for slug in (after[:count] if at_start else after[len(before):])]
+        edited = add_to_block_list(normalize_text(self.original), "papers", new, at_start=at_start)
+        try:
+            if self.src_path.endswith(".md"):
+                reread = parse_front_matter(edited, self.src_path).front.data
+            else:
+                reread = parse_yaml(edited, self.src_path).data
+        except ContentError:
+            return None
+        return edited if reread == self.data else None
+
+
+def add_to_block_list(text: str, key: str, items: list[str], *, at_start: bool = False) -> str:
+    """Add `- item` lines to the top-level block list `key:` of YAML text (or add the key at the end).
+
+    Callers re-read the result: flow lists (`key: [a, b]`) and other layouts come out different and are
+    then rewritten instead.
+    """
+    lines = text.splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if re.match(rf"^{re.escape(key)}:[ \t]*(#.*)?$", line)), None)
+    if start is None:
+        end = next((i for i, line in enumerate(lines) if i > 0 and line.rstrip() == "---"), len(lines))
+        if end and not lines[end - 1].endswith("\n"):
+            lines[end - 1] += "\n"
+        return "".join(lines[:end] + [f"{key}:\n", *(f"- {item}\n" for item in items)] + lines[end:])
+    first, last, indent = None, start, ""
+    for number in range(start + 1, len(lines)):
+        line = lines[number]
+        item = re.match(r"^([ \t]*)- ", line)
+        if item:
+            first = number if first is None else first
+            last, indent = number, item.group(1)
+        elif line.strip() and not line.lstrip().startswith("#") and line[0] not in " \t":
+            break
+    where = first if at_start and first is not None else last + 1
+    if not lines[where - 1].endswith("\n"):
+        lines[where - 1] += "\n"
+    return "".join(lines[:where] + [f"{indent}- {item}\n" for item in items] + lines[where:])
 
 
 @dataclass
@@ -106,14 +174,15 @@ class ContentIndex:
     authors: list[ExistingAuthor] = field(default_factory=list)
 
     @classmethod
-    def load(cls, project: Path) -> ContentIndex:
+    def load(cls, project: Path, kinds: tuple[str, ...] = ("papers", "authors")) -> ContentIndex:
         index = cls(project)
         found, errors = discover(project)
         for src_path, kind in found:
-            if kind == "config":
+            if kind not in kinds:
                 continue
             try:
-                text = normalize_text(load(project, src_path, kind).text)
+                original = load(project, src_path, kind).text
+                text = normalize_text(original)
                 if kind == "papers" or src_path.endswith(".md"):
                     document = parse_front_matter(text, src_path)
                     data, body = document.front.data, document.body
@@ -125,9 +194,9 @@ class ContentIndex:
                 errors.append(exc)
                 continue
             if kind == "papers":
-                index.papers.append(ExistingPaper(src_path, data, body))
+                index.papers.append(ExistingPaper(src_path, data, body, original))
             else:
-                index.authors.append(ExistingAuthor(src_path, data, body))
+                index.authors.append(ExistingAuthor(src_path, data, body, original))
         if errors:
             raise BuildFailed(errors)
         return index
@@ -171,11 +240,13 @@ class ContentIndex:
     def author_by_slug(self, slug: str) -> ExistingAuthor | None:
         return next((author for author in self.authors if self.author_slug(author) == slug), None)
 
-    def write_changes(self, report: ImportReport) -> None:
+    def write_changes(self, report: ImportReport, progress: Progress | None = None) -> None:
         """Write every paper and author file whose text the merges changed (each file once)."""
         files: list[ExistingPaper | ExistingAuthor] = [*self.papers, *self.authors]
-        for item in files:
+        for number, item in enumerate(files, 1):
             write_if_changed(self.project, item.src_path, item.text(), report)
+            if progress:
+                progress("Writing content files", number, len(files))
 
 
 @dataclass
@@ -200,7 +271,7 @@ class ImportReport:
 def write_if_changed(project: Path, src_path: str, text: str, report: ImportReport, listed: bool = True) -> bool:
     """Write a content file when its text changes (not at all in a dry run); `listed` puts it in the report."""
     path = project / src_path
-    old = path.read_text("utf-8") if path.exists() else None
+    old = path.read_bytes().decode("utf-8", "replace") if path.exists() else None
     if old == text:
         return False
     if listed:

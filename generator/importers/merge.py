@@ -13,13 +13,16 @@ import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import BuildFailed, ContentError
 from ..readers.records import ImportedPaper
 from ..slugs import normalize_title
 from ..sources import CONTENT_DIR
 from .content_files import ContentIndex, ExistingPaper, ImportReport, write_if_changed
+
+if TYPE_CHECKING:
+    from ..project import Progress
 
 T = TypeVar("T")
 PROVENANCE_FILE = f"{CONTENT_DIR}/.imports.json"
@@ -151,7 +154,7 @@ def read_sources(files: list[Path], parse: Callable[[str, str], T]) -> list[T]:
 
 def import_papers(project: Path, files: list[Path],
                   parse: Callable[[str, str], tuple[list[ImportedPaper], list[ContentError]]], *,
-                  author: str | None = None, dry_run: bool = False) -> ImportReport:
+                  author: str | None = None, dry_run: bool = False, progress: Progress | None = None) -> ImportReport:
     """Read each file with `parse`, merge every paper found, and report what changed and what was skipped.
 
     A malformed entry is reported and skipped while the rest of its file is imported.
@@ -161,10 +164,14 @@ def import_papers(project: Path, files: list[Path],
     index = ContentIndex.load(project)
     report = ImportReport(dry_run)
     provenance = Provenance(project)
-    slugs = [merge_paper(index, provenance, paper, source) for paper, source in parsed]
+    slugs = []
+    for number, (paper, source) in enumerate(parsed, 1):
+        slugs.append(merge_paper(index, provenance, paper, source))
+        if progress:
+            progress("Merging papers", number, len(parsed))
     if author is not None:
         add_to_author_list(index, author, slugs)
-    index.write_changes(report)
+    index.write_changes(report, progress)
     provenance.save(report)
     report.warnings += [warning for paper, _ in parsed for warning in paper.warnings]
     report.skipped = [problem for _, problems in results for problem in problems]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..markup import BARE_URL, escape_markdown
 from ..readers.profile import Profile, ProfilePaper, parse_profile
@@ -11,6 +12,9 @@ from ..slugs import slugify
 from ..sources import CONTENT_DIR
 from .content_files import ContentIndex, ExistingAuthor, ImportReport
 from .merge import Provenance, merge_paper, read_sources
+
+if TYPE_CHECKING:
+    from ..project import Progress
 
 _CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "huggingface.co", "sourceforge.net")
 
@@ -59,7 +63,8 @@ def _import_author(index: ContentIndex, profile: Profile, paper_slugs: list[str]
     existing.data = data
 
 
-def import_profiles(project: Path, files: list[Path], *, dry_run: bool = False) -> ImportReport:
+def import_profiles(project: Path, files: list[Path], *, dry_run: bool = False,
+                    progress: Progress | None = None) -> ImportReport:
     """Import each profile; a file that does not fit the format stops the run before anything is written."""
     profiles = read_sources(files, parse_profile)
     index = ContentIndex.load(project)
@@ -73,6 +78,6 @@ def import_profiles(project: Path, files: list[Path], *, dry_run: bool = False) 
         slugs = [merge_paper(index, provenance, paper, Path(profile.src_path).name) for paper in papers]
         _import_author(index, profile, list(dict.fromkeys(slugs)))
         report.warnings += [warning for paper in papers for warning in paper.warnings]
-    index.write_changes(report)
+    index.write_changes(report, progress)
     provenance.save(report)
     return report

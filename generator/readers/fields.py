@@ -10,7 +10,7 @@ from typing import Any
 
 from ..errors import ContentError
 from ..markup import is_safe_url
-from ..model import PaperDate
+from ..model import Image, PaperDate
 from .yamldoc import KeyPath, YamlDoc
 
 _DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
@@ -150,6 +150,27 @@ class Fields:
                                               f"item {index + 1} of '{name}' must be text, found {_kind(value)}"))
             return None
         return str(value).strip()
+
+    def image(self, name: str) -> Image | None:
+        """A picture written as `name: {src: images/x.png, alt: what it shows}`; alt text is required."""
+        value = self._get(name, False)
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            self.error(name, f"'{name}' needs a picture and the words that describe it: write "
+                             f"'{name}: {{src: images/x.jpg, alt: ...}}'")
+            return None
+        item = Fields(self.doc, self.errors, (*self.key, name))
+        src = item.text("src", required=True)
+        alt = item.text("alt")
+        item.finish()
+        if src and not alt:
+            item.error(None, f"'{name}' has no alt text: add 'alt:' describing the picture for people who cannot "
+                             "see it")
+        if src and (src.startswith("/") or ".." in src.split("/") or "://" in src):
+            item.error("src", f"'{name}' src {src!r} must be a path under content/, such as images/photo.jpg")
+            return None
+        return Image(src, alt or "", self.line(name)) if src else None
 
     def sub(self, name: str) -> Fields | None:
         value = self._get(name, False)

@@ -15,7 +15,7 @@ from ..model import PUBLICATION_TYPES, Author, Link, Metrics, Paper, PaperAuthor
 from ..slugs import normalize_name, slug_problem
 from ..taxonomy import Category, lookup_category, suggest_category
 from .fields import Fields
-from .yamldoc import YamlDoc, normalize_text, parse_front_matter, parse_yaml
+from .yamldoc import YamlDoc, normalize_text, parse_front_matter, parse_yaml, read_front_matter
 
 _ARXIV_ID = re.compile(r"^(\d{4}\.\d{4,5}|[a-z\-]+(\.[A-Z]{2})?/\d{7})(v\d+)?$")
 _DOI = re.compile(r"^10\.\d{4,9}/\S+$")
@@ -72,10 +72,8 @@ def _render_body(errors: list[ContentError], src_path: str, body: str, first_lin
 
 def parse_paper(src_path: str, text: str, errors: list[ContentError], digest: str = "") -> Paper | None:
     """A paper file: YAML front matter for the facts, Markdown body for the abstract."""
-    try:
-        document = parse_front_matter(normalize_text(text), src_path)
-    except ContentError as exc:
-        errors.append(exc)
+    document = read_front_matter(text, src_path, errors)
+    if document is None:
         return None
     fields = Fields(document.front, errors)
     slug = _resolve_slug(fields, src_path)
@@ -106,6 +104,7 @@ def parse_paper(src_path: str, text: str, errors: list[ContentError], digest: st
         entry_type = None
     publisher, volume, number, pages, institution, note = (
         fields.text(name) for name in ("publisher", "volume", "number", "pages", "institution", "note"))
+    teaser = fields.image("teaser")
     fields.finish()
     title_html = _render_title(fields, "title", title)
     abstract_html = _render_body(errors, src_path, document.body, document.body_first_line)
@@ -116,7 +115,7 @@ def parse_paper(src_path: str, text: str, errors: list[ContentError], digest: st
         category=category, abstract=document.body.strip(), abstract_html=abstract_html, score=score,
         citations=citations, code_url=code_url, has_code=has_code, arxiv=arxiv, doi=doi, pdf=pdf, url=url,
         venue=venue, type=entry_type, publisher=publisher, volume=volume, number=number, pages=pages,
-        institution=institution, note=note, digest=digest,
+        institution=institution, note=note, teaser=teaser, digest=digest,
     )
 
 
@@ -180,6 +179,7 @@ def parse_author(src_path: str, text: str, errors: list[ContentError], digest: s
         bio, bio_line = fields.text("bio") or "", fields.line("bio")
     category = _category(fields)
     affiliation = fields.text("affiliation")
+    photo = fields.image("photo")
     metrics = _metrics(fields.sub("metrics"))
     links = _author_links(fields.sub("links"))
     aliases = [alias for index, value in fields.text_list("aliases")
@@ -193,7 +193,8 @@ def parse_author(src_path: str, text: str, errors: list[ContentError], digest: s
     bio_html = _render_body(errors, src_path, bio, bio_line)
     return Author(
         slug=slug, src_path=src_path, name=name, category=category, metrics=metrics, links=links,
-        aliases=tuple(aliases), bio_html=bio_html, affiliation=affiliation, listed_papers=tuple(listed), digest=digest,
+        aliases=tuple(aliases), bio_html=bio_html, affiliation=affiliation, photo=photo, listed_papers=tuple(listed),
+        digest=digest,
     )
 
 

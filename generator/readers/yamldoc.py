@@ -86,6 +86,15 @@ def parse_yaml(text: str, path: str, first_line: int = 1) -> YamlDoc:
     return YamlDoc(data, lines, path, first_line)
 
 
+def read_front_matter(text: str, path: str, errors: list[ContentError]) -> FrontMatterFile | None:
+    """A Markdown content file as read by its reader: a file that cannot be split is one error, and None."""
+    try:
+        return parse_front_matter(normalize_text(text), path)
+    except ContentError as exc:
+        errors.append(exc)
+        return None
+
+
 def parse_front_matter(text: str, path: str) -> FrontMatterFile:
     """Split `---`-fenced YAML front matter from a Markdown body."""
     lines = text.split("\n")
