@@ -22,6 +22,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -41,19 +42,53 @@ def listen(origin: str, events: queue.Queue[tuple[float, dict[str, object]]]) ->
             events.put((time.perf_counter(), json.loads(line[6:])))
 
 
-def measure(project: Path, edits: int, scenario: str, seed: int = 1) -> list[float]:
-    server = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--source", str(project), "--port", "0"],
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
+@dataclass(frozen=True)
+class Session:
+    """One server's edits: each save-to-reload latency in seconds, and the server's peak resident memory."""
+
+    latencies: list[float]
+    peak_rss_mb: float | None
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.latencies)
+
+
+def peak_rss_mb(pid: int) -> float | None:
+    """A live process's peak resident set (Linux VmHWM), read before stopping it: the server is stopped with a
+    signal, so waiting for its exit status would add shutdown noise and no portable timeout."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    found = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
+    return int(found.group(1)) / 1024 if found else None
+
+
+def run_session(project: Path, edits: int, scenario: str, seed: int = 1, *, output: Path | None = None,
+                env: dict[str, str] | None = None) -> Session:
+    """Start `serve` on `project`, make `edits` edits of one kind, time each to its reload event, stop the server.
+
+    Edited files get their original text back once the server has stopped, so a caller (benchmarks/run.py) can
+    go on measuring the same project; `output` and `env` let it serve the folder its builds use with its cache."""
+    command = [sys.executable, "-m", "generator", "serve", "--verbose", "--source", str(project), "--port", "0"]
+    if output is not None:
+        command += ["--output", str(output)]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
+                              env=env)
+    originals: dict[Path, str] = {}
     try:
         assert server.stdout is not None
         origin = ""
-        for line in server.stdout:  # wait until it serves and has filled its caches
+        ready = False
+        for line in server.stdout:  # wait until it serves and has filled its caches (--verbose prints that)
             if line.startswith("Serving "):
                 origin = "/".join(line.split()[1].split("/", 3)[:3])
             if "ready for fast rebuilds" in line and origin:
+                ready = True
                 break
-        if not origin:
-            raise RuntimeError("the server did not start")
+        if not ready:
+            raise RuntimeError(f"the server did not start (exit status {server.poll()})")
         threading.Thread(target=lambda: [None for _ in server.stdout], daemon=True).start()  # type: ignore[union-attr]
         events: queue.Queue[tuple[float, dict[str, object]]] = queue.Queue()
         threading.Thread(target=listen, args=(origin, events), daemon=True).start()
@@ -70,6 +105,7 @@ def measure(project: Path, edits: int, scenario: str, seed: int = 1) -> list[flo
             else:
                 target = rng.choice(papers)
                 text = target.read_text().replace("\n---\n", f"\n---\nEdit {number}. ", 1)
+            originals.setdefault(target, target.read_text())
             started = time.perf_counter()
             target.write_text(text)
             while True:
@@ -78,10 +114,17 @@ def measure(project: Path, edits: int, scenario: str, seed: int = 1) -> list[flo
                     epoch = state["epoch"]
                     break
             latencies.append(arrived - started)
-        return latencies
+        return Session(latencies, peak_rss_mb(server.pid))
     finally:
         server.terminate()
         server.wait(timeout=30)
+        for path, text in originals.items():
+            path.write_text(text)
+
+
+def measure(project: Path, edits: int, scenario: str, seed: int = 1) -> list[float]:
+    """Seconds from each save to its reload event (see run_session)."""
+    return run_session(project, edits, scenario, seed).latencies
 
 
 def main() -> None:

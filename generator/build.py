@@ -21,13 +21,16 @@ from .errors import BuildFailed, ContentError
 from .exports import EXPORT_KINDS
 from .images import parse_key, render_variant
 from .model import Site
-from .output import FINGERPRINT, OutputTree, check_output_location
+from .output import FINGERPRINT, OutputTree, TreeShare, check_output_location
 from .plan import PageSpec, plan_site, search_shard_specs
 from .project import Progress, Project
-from .render import ThemeFiles, make_environment, render_fragment, render_page, template_digests
+from .render import make_environment, render_fragment, render_page, template_digests
 from .search import CHUNK, SearchIndex, shard_name
 from .sources import CONTENT_DIR
+from .stamp import inputs_stamp
+from .themefiles import ThemeFiles
 from .urls import Urls
+from .workers import Worker, worth_forking
 
 COPIED_KINDS = ("static", "asset", "image")  # files that show no record: copied or made from one source
 
@@ -42,6 +45,7 @@ class BuildResult:
     seconds: float
     changed: tuple[str, ...]
     images_processed: int = 0
+    processes: int = 1  # how many processes rendered
 
 
 @dataclass
@@ -287,15 +291,20 @@ class Builder:
 
     def build(self, changed: set[str] | None = None, *, clean: bool = False) -> BuildResult:
         """Build after the given content paths changed (None: check every file)."""
+        # A full first build records a stamp of its inputs (see stamp.py); later ones, which may have been
+        # told of changes only in part, record none.
+        root = self.project.root
+        stamp = inputs_stamp(root, self.project.base_url, self.theme.files if self.theme else ThemeFiles.for_project(
+            root)) if changed is None and self.pages is None else None
         # The model is large and acyclic: cyclic garbage collection would rescan it again and again.
         gc.disable()
         try:
-            return self._build(changed, clean)
+            return self._build(changed, clean, stamp)
         finally:
             gc.enable()
             gc.freeze()
 
-    def _build(self, changed: set[str] | None, clean: bool) -> BuildResult:
+    def _build(self, changed: set[str] | None, clean: bool, stamp: str | None) -> BuildResult:
         started = time.perf_counter()
         self.project.refresh(changed, self.progress)
         site = self.project.site()
@@ -305,45 +314,40 @@ class Builder:
         if self.tree is None:
             self.tree = OutputTree(self.output)
         tree = self.tree
-        rendered = 0
-        errors: list[ContentError] = []
         tree.begin()
+        worker: Worker | None = None
         try:
             to_check = pages.specs
             if pages.dirty is not None and not clean:
                 to_check = pages.dirty
                 tree.keep_all_except([*(spec.dest for spec in to_check), *pages.removed])
-            progress = self.progress
-            for number, spec in enumerate(to_check):
-                if progress:
-                    progress("Building pages", number, len(to_check))
-                previous = tree.previous(spec.dest)
-                if not clean and previous is not None and pages.unchanged_since_previous(spec):
-                    tree.keep(spec.dest)
-                    continue
-                fingerprint = pages.fingerprint(spec)
-                if not clean and previous is not None and previous[FINGERPRINT] == fingerprint:
-                    tree.keep(spec.dest)
-                    continue
-                try:
-                    data = pages.render(spec)
-                except ContentError as exc:
-                    errors.append(exc)
-                    continue
-                rendered += 1
-                if not errors:
-                    tree.put(spec.dest, data, fingerprint)
-            if progress:
-                progress("Building pages", len(to_check), len(to_check))
+            shares = [to_check]
+            if worth_forking(len(to_check)):
+                shares = [to_check[0::2], to_check[1::2]]  # interleaved: each gets a like mix of page kinds
+                tree.expect_share(spec.dest for spec in shares[1])
+                before = pages.images_processed
+                worker = Worker(lambda: (*_render_share(pages, tree, shares[1], clean, None, detached=True),
+                                         pages.images_processed - before))
+            rendered, errors, _ = _render_share(pages, tree, shares[0], clean, self.progress, len(to_check))
+            if worker is not None:
+                more, more_errors, share, images = worker.result()
+                worker = None
+                pages.images_processed += images
+                tree.absorb(share)
+                rendered += more
+                errors += more_errors
             if errors:
                 raise BuildFailed(errors)
-            stats = tree.commit()
+            stats = tree.commit(stamp)
         except BaseException:
+            if worker is not None:
+                worker.cancel()
             tree.abort()
             raise
         self.pages = pages
         return BuildResult(self.output, len(pages.specs), rendered, stats.written, stats.removed,
-                           time.perf_counter() - started, tuple(stats.changed_paths), pages.images_processed)
+                           time.perf_counter() - started, tuple(stats.changed_paths), pages.images_processed,
+                           len(shares))
 
 
 
@@ -398,6 +402,39 @@ class Builder:
                     for heading, abstract in variants:
                         pages.paper_card(slug, heading, abstract)
         return True
+
+
+def _render_share(pages: SitePages, tree: OutputTree, specs: list[PageSpec], clean: bool,
+                  progress: Progress | None, total: int = 0, *, detached: bool = False,
+                  ) -> tuple[int, list[ContentError], TreeShare | None]:
+    """Render the pages of `specs` that changed into the staging folder: (rendered, errors, worker's share)."""
+    if detached:
+        tree.start_share()
+    rendered = 0
+    errors: list[ContentError] = []
+    scale = total / max(1, len(specs))  # a share of the pages: show progress for all of them
+    for number, spec in enumerate(specs):
+        if progress:
+            progress("Building pages", int(number * scale), total)
+        previous = tree.previous(spec.dest)
+        if not clean and previous is not None and pages.unchanged_since_previous(spec):
+            tree.keep(spec.dest)
+            continue
+        fingerprint = pages.fingerprint(spec)
+        if not clean and previous is not None and previous[FINGERPRINT] == fingerprint:
+            tree.keep(spec.dest)
+            continue
+        try:
+            data = pages.render(spec)
+        except ContentError as exc:
+            errors.append(exc)
+            continue
+        rendered += 1
+        if not errors:
+            tree.put(spec.dest, data, fingerprint)
+    if progress:
+        progress("Building pages", total, total)
+    return rendered, errors, tree.share() if detached else None
 
 
 def build(root: Path, output: Path | None = None, *, base_url: str | None = None, clean: bool = False,

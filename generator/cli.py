@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from . import __version__
 from .console import Console
 from .errors import BuildFailed, ContentError, GeneratorError, UsageError
+from .sources import SITE_CONFIG
 
 if TYPE_CHECKING:
     from .importers.content_files import ImportReport
@@ -58,13 +59,28 @@ def _source(args: argparse.Namespace) -> Path:
 
 
 def cmd_build(args: argparse.Namespace, console: Console) -> int:
-    from .build import build
-
+    started = time.perf_counter()
     project = _source(args)
     output = Path(args.output).expanduser() if args.output else None
+    if not args.clean and args.base_url is None and (project / SITE_CONFIG).is_file():
+        from .output import check_output_location
+        from .stamp import unchanged_page_count
+
+        folder = output or project / "site"
+        check_output_location(folder, project)
+        count = unchanged_page_count(project, folder, None)
+        if count is not None:  # nothing changed: done without loading the rendering machinery
+            console.result(f"{count} pages (0 rendered, 0 files written, 0 removed) in "
+                           f"{(time.perf_counter() - started) * 1000:.0f} ms -> {os.path.relpath(folder)}",
+                           highlight="Built")
+            return EXIT_OK
+    from .build import build
+
     result = build(project, output, base_url=args.base_url, clean=args.clean, progress=console.progress)
     for path in result.changed:
         console.detail(f"  wrote {path}")
+    if result.processes > 1:
+        console.detail(f"  rendered in {result.processes} processes")
     pictures = f", {result.images_processed} pictures resized" if result.images_processed else ""
     console.result(f"{result.pages} pages ({result.rendered} rendered, {result.written} files written, "
                    f"{result.removed} removed{pictures}) in {result.seconds * 1000:.0f} ms -> "

@@ -34,6 +34,7 @@ from .plan import (
     AUTHOR_FEED,
     LIST_PAGE_SIZE,
     PAPER_FILES,
+    PEOPLE_PAGE_SIZE,
     SITE_FEED,
     PageSpec,
     is_html_page,
@@ -42,6 +43,9 @@ from .plan import (
 )
 from .taxonomy import Category
 from .urls import Urls, content_link_path
+
+LATEST_NEWS = 3
+HOME_PEOPLE = 12  # author cards on the home page; the people list has them all
 
 Context = dict[str, Any]
 
@@ -246,9 +250,10 @@ def _sparkline(site: Site, slug: str) -> str:
     return sparkline(f"spark-{slug}", label, years, min(years), max(years))
 
 
-def _author_cards_inputs(site: Site) -> tuple[tuple[str, ...], tuple[tuple[tuple[int, int], ...], ...]]:
+def _author_cards_inputs(site: Site, slugs: Iterable[str]) -> tuple[tuple[str, ...], tuple[Any, ...]]:
     """Author cards show each author's record, paper count and papers per year."""
-    return tuple(site.authors), tuple(tuple(_author_years(site, slug).items()) for slug in site.authors)
+    shown = tuple(slugs)
+    return shown, tuple(tuple(_author_years(site, slug).items()) for slug in shown)
 
 
 def _year_chart(site: Site, slugs: tuple[str, ...], chart_id: str, title: str, width: int = 440) -> dict[str, Any]:
@@ -293,7 +298,9 @@ def index_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
     return {
         "page": _page(site.config.title, site.config.description, spec, theme, site,
                       json_ld=site_json_ld(site, theme.urls)),
-        "authors": [_author_card(site, author, theme) for author in site.authors.values()],
+        "authors": [_author_card(site, site.authors[slug], theme) for slug in list(site.authors)[:HOME_PEOPLE]],
+        "author_count": len(site.authors),
+        "authors_url": theme.urls.link(urls.authors_path()),
         "latest": site.newest[: site.config.latest_papers],
         "paper_count": len(site.papers),
         "papers_url": theme.urls.link(urls.papers_path()),
@@ -304,11 +311,11 @@ def index_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
 
 
 def index_inputs(site: Site, spec: PageSpec) -> PageInputs:
-    authors, years = _author_cards_inputs(site)
+    authors, years = _author_cards_inputs(site, list(site.authors)[:HOME_PEOPLE])
     latest = site.newest[: site.config.latest_papers]
     site_years = tuple((year, tuple(sorted(by.items()))) for year, by in years_by_category(site, site.newest).items())
     news = tuple((item.slug, item.digest, resolved_links(site, item)) for item in site.news[:LATEST_NEWS])
-    return PageInputs(latest, authors, (len(site.papers), years, site_years, news))
+    return PageInputs(latest, authors, (len(site.papers), len(site.authors), years, site_years, news))
 
 
 def author_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
@@ -416,17 +423,34 @@ def _category_group(site: Site, code: str) -> tuple[Category, tuple[str, ...]]:
     raise KeyError(code)
 
 
+def _pagination(count: int, size: int, spec: PageSpec, path_of: Callable[[int], str],
+                theme: Theme) -> dict[str, Any] | None:
+    """Links to the first, last, previous, next and nearby pages: a constant size however long the list."""
+    pages = list_page_count(count, size)
+    if pages <= 1:
+        return None
+    current = spec.page
+    shown = sorted({1, pages, *range(max(1, current - 2), min(pages, current + 2) + 1)})
+    window: list[tuple[int, str] | None] = []
+    for number in shown:
+        if window and window[-1] is not None and number - window[-1][0] > 1:
+            window.append(None)  # a gap in the numbers
+        window.append((number, theme.urls.link(path_of(number))))
+    return {
+        "current": current,
+        "pages": window,
+        "previous": theme.urls.link(path_of(current - 1)) if current > 1 else None,
+        "next": theme.urls.link(path_of(current + 1)) if current < pages else None,
+    }
+
+
 def _list_page(slugs: tuple[str, ...], spec: PageSpec, path_of: Callable[[int], str], theme: Theme) -> Context:
     """The part of a paginated paper list that one page shows, and the links to the other pages."""
-    pages = list_page_count(len(slugs))
     start = (spec.page - 1) * LIST_PAGE_SIZE
     return {
         "total": len(slugs),
         "papers": slugs[start:start + LIST_PAGE_SIZE],
-        "pagination": {
-            "current": spec.page,
-            "pages": [(n, theme.urls.link(path_of(n))) for n in range(1, pages + 1)],
-        } if pages > 1 else None,
+        "pagination": _pagination(len(slugs), LIST_PAGE_SIZE, spec, path_of, theme),
     }
 
 
@@ -473,19 +497,26 @@ def categories_inputs(site: Site, spec: PageSpec) -> PageInputs:
     return PageInputs(extra=tuple((group.category.code, len(group.papers)) for group in site.categories))
 
 
+def _people_on_page(site: Site, spec: PageSpec) -> list[str]:
+    start = (spec.page - 1) * PEOPLE_PAGE_SIZE
+    return list(site.authors)[start:start + PEOPLE_PAGE_SIZE]
+
+
 def authors_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
+    title = "Authors" + (f", page {spec.page}" if spec.page > 1 else "")
     return {
-        "page": _page("Authors", f"The {len(site.authors)} authors of {site.config.title}.", spec, theme, site),
-        "authors": [_author_card(site, author, theme) for author in site.authors.values()],
+        "page": _page(title, f"The {len(site.authors)} authors of {site.config.title}.", spec, theme, site),
+        "authors": [_author_card(site, site.authors[slug], theme) for slug in _people_on_page(site, spec)],
+        "total": len(site.authors),
+        "pagination": _pagination(len(site.authors), PEOPLE_PAGE_SIZE, spec, urls.authors_path, theme),
     }
 
 
 def authors_inputs(site: Site, spec: PageSpec) -> PageInputs:
-    authors, counts = _author_cards_inputs(site)
-    return PageInputs((), authors, counts)
+    authors, years = _author_cards_inputs(site, _people_on_page(site, spec))
+    return PageInputs((), authors, (len(site.authors), years))
 
 
-LATEST_NEWS = 3
 
 
 def resolved_links(site: Site, document: Page | NewsItem) -> tuple[tuple[str, str | None], ...]:

@@ -33,12 +33,28 @@ class ContentError(GeneratorError):
         self.message = message
         super().__init__(f"{self.location}: {message}")
 
+    def __reduce__(self) -> tuple[type, tuple[str, int, str, int]]:
+        """Picklable, so a build worker process can send its errors back."""
+        return (type(self), (self.location.path, self.location.line, self.message, self.location.column))
+
     def sort_key(self) -> tuple[Location, str]:
         return (self.location, self.message)
 
 
 class TemplateError(ContentError):
-    """A mistake in a theme template, with the page that was being rendered."""
+    """A mistake in a theme template, with the page that was being rendered (and how many others met it)."""
+
+    def __init__(self, path: str, line: int, message: str, column: int = 0, page: str = "",
+                 other_pages: int = 0) -> None:
+        self.problem, self.page, self.other_pages = message, page, other_pages
+        if page:
+            others = f" and {other_pages} other page{'s' if other_pages != 1 else ''}" if other_pages else ""
+            message = f"{message} (while rendering {page}{others})"
+        super().__init__(path, line, message, column)
+
+    def __reduce__(self) -> tuple[type, tuple[str, int, str, int, str, int]]:  # type: ignore[override]
+        return (type(self), (self.location.path, self.location.line, self.problem, self.location.column,
+                             self.page, self.other_pages))
 
 
 class UsageError(GeneratorError):
@@ -49,7 +65,30 @@ class BuildFailed(GeneratorError):
     """One or more content errors; carries all of them, sorted by file and line."""
 
     def __init__(self, errors: Iterable[ContentError]) -> None:
-        unique = {(e.location, e.message): e for e in errors}
+        unique = {(e.location, e.message): e for e in _one_per_template_mistake(errors)}
         self.errors = sorted(unique.values(), key=ContentError.sort_key)
         super().__init__("\n".join(str(e) for e in self.errors))
 
+    def __reduce__(self) -> tuple[type, tuple[list[ContentError]]]:
+        return (type(self), (self.errors,))
+
+
+
+def _one_per_template_mistake(errors: Iterable[ContentError]) -> list[ContentError]:
+    """A template mistake breaks every page that uses the template: say so once, with a count."""
+    kept: list[ContentError] = []
+    first: dict[tuple[Location, str], int] = {}
+    for error in errors:
+        if not isinstance(error, TemplateError) or not error.page:
+            kept.append(error)
+            continue
+        key = (error.location, error.problem)
+        if key not in first:
+            first[key] = len(kept)
+            kept.append(error)
+            continue
+        seen = kept[first[key]]
+        assert isinstance(seen, TemplateError)
+        kept[first[key]] = TemplateError(seen.location.path, seen.location.line, seen.problem, seen.location.column,
+                                         min(seen.page, error.page), seen.other_pages + 1 + error.other_pages)
+    return kept

@@ -160,6 +160,10 @@ class Paper:
     line: int = 1
     digest: str = ""  # of the source file: what the page plan fingerprints
 
+    def __hash__(self) -> int:
+        """Equal papers have equal slugs and sources: hashing those is enough, and much cheaper than every field."""
+        return hash((self.slug, self.digest))
+
 
 @dataclass(frozen=True, slots=True)
 class Metrics:

@@ -27,6 +27,7 @@ from .errors import UsageError
 STATE_DIR = ".portfolio"
 STATE_FILE = f"{STATE_DIR}/state"
 JOURNAL_FILE = f"{STATE_DIR}/journal"
+INPUTS_FILE = f"{STATE_DIR}/inputs"  # what the generation was built from: "<stamp> <file count>"
 STATE_FORMAT = "research-portfolio output state 2"
 
 
@@ -45,6 +46,18 @@ class WriteStats:
     removed: int = 0
     unchanged: int = 0
     changed_paths: list[str] = field(default_factory=list)
+
+
+@dataclass
+class TreeShare:
+    """What one worker process did to the staging folder, to be merged into the build's records."""
+
+    new: dict[str, FileRecord]
+    stats: WriteStats
+    touched: list[str]
+    synced: set[str]
+    copied: list[str]
+    made_dirs: set[str]
 
 
 def staging_dir_for(output: Path) -> Path:
@@ -81,6 +94,27 @@ def _read_state(folder: Path) -> dict[str, FileRecord] | None:
         return files if isinstance(files, dict) else None
     except (OSError, ValueError, EOFError, TypeError, AttributeError):
         return None
+
+
+def read_inputs_stamp(output: Path) -> tuple[str, int] | None:
+    """The inputs stamp of the live site and its file count, if a complete build left one."""
+    if output.with_name(f".{output.name}.swapping").exists() or (staging_dir_for(output) / JOURNAL_FILE).exists():
+        return None  # an interrupted build: let a full build repair it
+    try:
+        stamp, count = (output / INPUTS_FILE).read_text("ascii").split()
+        return stamp, int(count)
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+
+
+def _write_inputs_stamp(folder: Path, stamp: str | None, count: int) -> None:
+    target = folder / INPUTS_FILE
+    if stamp is None:
+        target.unlink(missing_ok=True)
+        return
+    temporary = target.with_name("inputs.tmp")
+    temporary.write_text(f"{stamp} {count}\n", "ascii")
+    os.replace(temporary, target)
 
 
 def _is_ours(folder: Path) -> bool:
@@ -216,6 +250,28 @@ class OutputTree:
                 self._link_from_live(dest, self.live[dest])
         self.stats.unchanged += len(self.live) - len(excluded & self.live.keys())
 
+    def start_share(self) -> None:
+        """In a forked worker: record only what this process does from now on (see `share`)."""
+        self.new, self.stats, self._touched, self._synced, self._copied = {}, WriteStats(), [], set(), []
+
+    def share(self) -> TreeShare:
+        return TreeShare(self.new, self.stats, self._touched, self._synced, self._copied, self._made_dirs)
+
+    def expect_share(self, dests: Iterable[str]) -> None:
+        """A worker may touch these staged files: if the build fails, they are no longer known."""
+        self._touched.extend(dests)
+
+    def absorb(self, share: TreeShare) -> None:
+        """Take over what a worker wrote and linked into the staging folder."""
+        self.new.update(share.new)
+        for name in ("written", "linked", "removed", "unchanged"):
+            setattr(self.stats, name, getattr(self.stats, name) + getattr(share.stats, name))
+        self.stats.changed_paths.extend(share.stats.changed_paths)
+        self._touched.extend(share.touched)
+        self._synced.update(share.synced)
+        self._copied.extend(share.copied)
+        self._made_dirs.update(share.made_dirs)
+
     def put(self, dest: str, data: bytes, fingerprint: str) -> None:
         """New bytes for `dest`; only written when they differ from the live file."""
         digest = hashlib.sha1(data).hexdigest()
@@ -268,21 +324,27 @@ class OutputTree:
                 if current.is_symlink() or (current.exists() and not current.is_dir()):
                     current.unlink()
                 if not current.exists():
-                    current.mkdir()
+                    current.mkdir(exist_ok=True)  # a worker process may make it at the same moment
             self._made_dirs.add(parent)
         return self.staging / dest
 
     def has_changes(self) -> bool:
         return self.stats.written > 0 or self.new.keys() != self.live.keys()
 
-    def commit(self) -> WriteStats:
-        """Make the staging generation complete and swap it in; the old site becomes the staging folder."""
+    def commit(self, inputs_stamp: str | None = None) -> WriteStats:
+        """Make the staging generation complete and swap it in; the old site becomes the staging folder.
+
+        `inputs_stamp` names the inputs this generation was made from (see build.inputs_stamp), so that
+        the next build can tell that nothing changed without reading anything.
+        """
         self.stats.removed = len(self.live.keys() - self.new.keys())
         if not self.has_changes():
             if any(self.new[d][FINGERPRINT] != self.live[d][FINGERPRINT] for d in self.new):
                 _write_state(self.output, self.new)  # same bytes, newer fingerprints: skip re-rendering next time
+            if self.output.exists():
+                _write_inputs_stamp(self.output, inputs_stamp, len(self.new))
             self.staged = {**self.staged, **self.new}
-            self._finish_staging(self.staged)
+            self._finish_staging(self.staged, None)
             self.live = self.new
             self._behind -= self._synced
             return self.stats
@@ -290,7 +352,7 @@ class OutputTree:
         for dest in stale:
             self._touch(dest)
         _remove_empty_parents(self.staging, stale)
-        self._finish_staging(self.new)
+        self._finish_staging(self.new, inputs_stamp)
         removed = self.live.keys() - self.new.keys()
         if self.output.exists():
             _exchange(self.staging, self.output)
@@ -314,11 +376,12 @@ class OutputTree:
             self.staged.pop(dest, None)
         self._behind.update(self._touched)
 
-    def _finish_staging(self, records: dict[str, FileRecord]) -> None:
+    def _finish_staging(self, records: dict[str, FileRecord], inputs_stamp: str | None) -> None:
         assert self._journal is not None
         self._journal.close()
         self._journal = None
         _write_state(self.staging, records)
+        _write_inputs_stamp(self.staging, inputs_stamp, len(records))
         (self.staging / JOURNAL_FILE).unlink()
 
 

@@ -14,6 +14,7 @@ AUTHOR_BIBLIOGRAPHY = "publications.bib"
 AUTHOR_FEED = "feed.xml"
 SITE_FEED = "feed.xml"
 LIST_PAGE_SIZE = 50  # papers per page of the paginated lists (all papers, one category)
+PEOPLE_PAGE_SIZE = 60  # author cards per page of the people list
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,8 +30,8 @@ class PageSpec:
         object.__setattr__(self, "dest", urls.dest_path(self.path))
 
 
-def list_page_count(paper_count: int) -> int:
-    return max(1, -(-paper_count // LIST_PAGE_SIZE))
+def list_page_count(count: int, size: int = LIST_PAGE_SIZE) -> int:
+    return max(1, -(-count // size))
 
 
 def plan_site(site: Site, static_files: list[str], search: tuple[int, list[str]] = (0, [])) -> list[PageSpec]:
@@ -38,9 +39,10 @@ def plan_site(site: Site, static_files: list[str], search: tuple[int, list[str]]
     specs = [
         PageSpec(urls.index_path(), "index.html", "index"),
         PageSpec("404.html", "404.html", "not_found"),
-        PageSpec("authors/", "authors.html", "authors"),
         PageSpec("categories/", "categories.html", "categories"),
     ]
+    specs += [PageSpec(urls.authors_path(page), "authors.html", "authors", "", page)
+              for page in range(1, list_page_count(len(site.authors), PEOPLE_PAGE_SIZE) + 1)]
     specs += [PageSpec(urls.author_path(slug), "author.html", "author", slug) for slug in site.authors]
     specs += [PageSpec(urls.paper_path(slug), "paper.html", "paper", slug) for slug in site.papers]
     specs += [PageSpec(urls.papers_path(page), "papers.html", "papers", "", page)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -16,45 +14,7 @@ from .context import PAGE_KINDS, Theme, site_context
 from .errors import TemplateError
 from .model import Site
 from .plan import PageSpec
-
-PACKAGE_DIR = Path(__file__).resolve().parent
-
-
-def default_theme_dir() -> Path:
-    """The theme shipped in the wheel (generator/templates), or the repository's templates/ in a checkout."""
-    packaged = PACKAGE_DIR / "templates"
-    return packaged if packaged.is_dir() else PACKAGE_DIR.parent / "templates"
-
-
-@dataclass(frozen=True)
-class ThemeFiles:
-    """A site's templates folder layered over the default theme: the site's files win by name."""
-
-    folders: tuple[Path, ...]
-
-    @classmethod
-    def for_project(cls, project: Path) -> ThemeFiles:
-        own = project / "templates"
-        default = default_theme_dir()
-        folders = [own] if own.is_dir() and own.resolve() != default.resolve() else []
-        return cls(tuple(folders + [default]))
-
-    def static_files(self) -> dict[str, Path]:
-        """Static file name (POSIX, under static/) -> the file that provides it."""
-        found: dict[str, Path] = {}
-        for folder in reversed(self.folders):
-            static = folder / "static"
-            if static.is_dir():
-                for path in sorted(static.rglob("*")):
-                    if path.is_file() and not path.name.startswith("."):
-                        found[path.relative_to(static).as_posix()] = path
-        return dict(sorted(found.items()))
-
-    def template_path(self, name: str) -> Path | None:
-        for folder in self.folders:
-            if (folder / name).is_file():
-                return folder / name
-        return None
+from .themefiles import ThemeFiles
 
 
 def make_environment(theme_files: ThemeFiles) -> jinja2.Environment:
@@ -128,7 +88,7 @@ def _render(env: jinja2.Environment, theme_files: ThemeFiles, name: str, where: 
     except jinja2.TemplateError as exc:
         template, line = _template_frame(exc, name)
         raise TemplateError(_template_display_path(theme_files, template), line,
-                            f"{exc.__class__.__name__}: {exc} (while rendering {where})") from None
+                            f"{exc.__class__.__name__}: {exc}", page=where) from None
 
 
 def _template_frame(exc: BaseException, default: str) -> tuple[str, int]:

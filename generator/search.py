@@ -31,8 +31,11 @@ _WORD = re.compile(r"[^\W_]+")
 
 def tokenize(text: str) -> list[str]:
     """Lowercase words without accents, at least two characters, stop words left out (search.js does the same)."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    if text.isascii():  # most text: nothing to decompose
+        plain = text.lower()
+    else:
+        decomposed = unicodedata.normalize("NFKD", text.lower())
+        plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return [word for word in _WORD.findall(plain) if len(word) > 1 and word not in STOP_WORDS]
 
 

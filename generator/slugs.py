@@ -39,6 +39,8 @@ _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lp
 
 def transliterate(text: str) -> str:
     """Best-effort ASCII spelling: accents dropped, Cyrillic and Greek spelled in Latin letters."""
+    if text.isascii():  # the common case: only the ASCII entries of the table apply
+        return text.lower().replace("&", _SPECIAL_LETTERS["&"])
     lowered = unicodedata.normalize("NFKC", text).lower()
     spelled = "".join(_TRANSLITERATION.get(ch, ch) for ch in lowered)
     decomposed = unicodedata.normalize("NFKD", spelled)

@@ -75,6 +75,10 @@ def papers_path(page: int = 1) -> str:
     return "papers/" + (f"page/{page}/" if page > 1 else "")
 
 
+def authors_path(page: int = 1) -> str:
+    return "authors/" + (f"page/{page}/" if page > 1 else "")
+
+
 def static_path(name: str) -> str:
     return f"static/{name}"
 

@@ -36,7 +36,7 @@ def test_wheel_install_builds_the_example_with_the_packaged_theme(tmp_path: Path
     result = subprocess.run([sys.executable, "-m", "generator", "build"], cwd=project, env=env,
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
-    located = subprocess.run([sys.executable, "-c", "import generator.render as r; print(r.default_theme_dir())"],
+    located = subprocess.run([sys.executable, "-c", "import generator.themefiles as t; print(t.default_theme_dir())"],
                              cwd=project, env=env, capture_output=True, text=True, check=True).stdout.strip()
     assert located == str(target / "generator" / "templates")
     assert (project / "site" / "static" / "style.css").is_file()

@@ -1,0 +1,42 @@
+"""Has anything a build reads changed since the live site was built? Answered from file stats alone.
+
+A one-off build checks this first: when nothing changed it is done before parsing, rendering or even
+importing the rendering machinery.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from . import __version__
+from .output import read_inputs_stamp
+from .sources import discover, signature
+from .themefiles import ThemeFiles
+
+
+def inputs_stamp(root: Path, base_url: str | None, theme: ThemeFiles) -> str | None:
+    """A digest of what a build reads, from listings and stats (None when content files are misplaced)."""
+    found, errors = discover(root)
+    if errors:
+        return None
+    digest = hashlib.sha1(f"{__version__} {base_url}\n".encode())
+    for src_path, _kind in found:
+        digest.update(f"{src_path} {signature(root, src_path)}\n".encode())
+    for folder in theme.folders:
+        for parent, dirs, files in os.walk(folder):
+            dirs.sort()
+            for name in sorted(files):
+                info = os.stat(os.path.join(parent, name))
+                digest.update(f"{parent}/{name} {info.st_mtime_ns} {info.st_size}\n".encode())
+    return digest.hexdigest()
+
+
+def unchanged_page_count(root: Path, output: Path, base_url: str | None) -> int | None:
+    """The live site's file count if it was built from exactly the current inputs, else None."""
+    recorded = read_inputs_stamp(output)
+    if recorded is None:
+        return None
+    stamp = inputs_stamp(root, base_url, ThemeFiles.for_project(root))
+    return recorded[1] if stamp == recorded[0] else None

@@ -1,0 +1,72 @@
+"""Both cores for one build: a forked child renders a share of the pages and sends back what it did.
+
+Fork, not spawn: the child starts with the parsed site, the theme and the caches already in memory, so
+only the results cross the pipe. Used only where forking is safe: a single-threaded process on POSIX.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import threading
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+MIN_PAGES = 1500  # below this, forking and merging cost more than the second core saves
+
+
+def worth_forking(pages: int) -> bool:
+    return (pages >= MIN_PAGES and hasattr(os, "fork") and (os.cpu_count() or 1) >= 2
+            and threading.active_count() == 1)
+
+
+class ChildFailed(RuntimeError):
+    """The child raised something that could not be sent back as it was."""
+
+
+class Worker:
+    """A forked child running one task; `result()` waits for it and returns (or raises) what it produced."""
+
+    def __init__(self, task: Callable[[], Any]) -> None:
+        read_end, write_end = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # the child: run, report, and leave without running the parent's exit handlers
+            os.close(read_end)
+            status = 0
+            try:
+                payload = pickle.dumps((True, task()))
+            except BaseException as exc:  # noqa: BLE001 - every failure must reach the parent
+                status = 1
+                try:
+                    payload = pickle.dumps((False, exc))
+                except Exception:  # noqa: BLE001
+                    payload = pickle.dumps((False, ChildFailed(traceback.format_exc())))
+            with os.fdopen(write_end, "wb") as pipe:
+                pipe.write(payload)
+            os._exit(status)
+        os.close(write_end)
+        self._pipe = os.fdopen(read_end, "rb")
+
+    def result(self) -> Any:
+        try:
+            data = self._pipe.read()
+        finally:
+            self._pipe.close()
+            os.waitpid(self.pid, 0)
+        if not data:
+            raise ChildFailed("a build worker died without a result")
+        ok, value = pickle.loads(data)
+        if not ok:
+            raise value
+        return value
+
+    def cancel(self) -> None:
+        """Stop the child (the parent failed or was interrupted) and reap it."""
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self._pipe.close()
+        os.waitpid(self.pid, 0)

@@ -1,0 +1,103 @@
+"""The fast paths of a build (two worker processes, the unchanged-inputs stamp) make the same site as the plain one."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import REPO, run_portfolio
+
+import generator.build
+from generator.build import Builder, build
+from generator.project import Project
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and ".portfolio" not in p.parts}
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """300 synthetic papers: over 1,500 output files, enough for a build to use a second process."""
+    root = tmp_path_factory.mktemp("corpus")
+    subprocess.run([sys.executable, str(REPO / "benchmarks/corpus.py"), "--papers", "300", str(root)],
+                   check=True, capture_output=True)
+    return root
+
+
+def test_two_processes_write_the_same_bytes_as_one(corpus: Path, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    two = run_portfolio("-v", "build", "--source", str(corpus), "--output", str(tmp_path / "two"))
+    assert two.returncode == 0, two.stderr
+    assert "rendered in 2 processes" in two.stdout
+    monkeypatch.setattr(generator.build, "worth_forking", lambda pages: False)
+    one = build(corpus, tmp_path / "one")
+    assert one.processes == 1
+    assert tree(tmp_path / "one") == tree(tmp_path / "two")
+    # The records the two processes kept are complete: a later build finds nothing to redo.
+    again = Builder(Project(corpus), tmp_path / "two").build()
+    assert (again.rendered, again.written) == (0, 0)
+
+
+def test_a_build_with_unchanged_inputs_reads_nothing(example_project: Path, tmp_path: Path) -> None:
+    output = tmp_path / "site"
+    first = build(example_project, output)
+    assert first.written > 0
+    # Nothing changed: not even the content is parsed (a broken reader would not be noticed).
+    paper = example_project / "content/papers/drop-upcycling-training-sparse-mixture-of-experts.md"
+    stat = paper.stat()
+    original = paper.read_text("utf-8")
+    paper.write_text(original.replace("title:", "title: [unclosed", 1), "utf-8")
+    os.utime(paper, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    if paper.stat().st_size == stat.st_size:
+        pytest.skip("the edit kept the size")
+    assert run_portfolio("build", "--source", str(example_project), "--output", str(output)).returncode == 1
+    paper.write_text(original, "utf-8")
+    os.utime(paper, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    quiet = run_portfolio("build", "--source", str(example_project), "--output", str(output))
+    assert quiet.returncode == 0 and "(0 rendered, 0 files written, 0 removed)" in quiet.stdout
+    # A touched file is read again, and still nothing is written.
+    os.utime(paper)
+    touched = build(example_project, output)
+    assert (touched.written, touched.removed) == (0, 0) and touched.pages == first.pages
+
+
+def test_a_preview_build_clears_the_stamp(example_project: Path, tmp_path: Path) -> None:
+    """The preview server's builds leave no stamp: a later one-off build cannot mistake its output for current."""
+    output = tmp_path / "site"
+    build(example_project, output)
+    paper = example_project / "content/papers/drop-upcycling-training-sparse-mixture-of-experts.md"
+    stat = paper.stat()
+    original = paper.read_text("utf-8")
+    server = Builder(Project(example_project), output)
+    server.build()
+    paper.write_text(original + "\nEdited while previewing.\n", "utf-8")
+    server.build({"content/papers/drop-upcycling-training-sparse-mixture-of-experts.md"})
+    assert "Edited while previewing" in (output / "papers/drop-upcycling-training-sparse-mixture-of-experts/index.html").read_text("utf-8")
+    paper.write_text(original, "utf-8")  # back as it was, mtime included, while the server is not looking
+    os.utime(paper, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    result = build(example_project, output)
+    assert result.written > 0
+    assert "Edited while previewing" not in (output / "papers/drop-upcycling-training-sparse-mixture-of-experts/index.html").read_text("utf-8")
+
+
+def test_an_error_in_a_two_process_build_is_reported_once_and_the_site_is_kept(
+        corpus: Path, tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(corpus / "content", project / "content")
+    output = tmp_path / "site"
+    assert run_portfolio("build", "--source", str(project), "--output", str(output)).returncode == 0
+    before = tree(output)
+    (project / "templates").mkdir()
+    (project / "templates/paper.html").write_text('{% extends "base.html" %}\n{% block content %}\n'
+                                                  "{{ paper.no_such_field }}\n{% endblock %}\n", "utf-8")
+    failed = run_portfolio("-v", "build", "--source", str(project), "--output", str(output))
+    assert failed.returncode == 1 and "Traceback" not in failed.stderr
+    problems = [line for line in failed.stderr.splitlines() if "templates/paper.html:3" in line]
+    assert len(problems) == 1, failed.stderr  # both processes met it; it is reported once
+    assert tree(output) == before
