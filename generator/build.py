@@ -163,7 +163,9 @@ class SitePages:
 
     def specs_by_dest(self) -> dict[str, PageSpec]:
         if self._by_dest is None:
-            self._by_dest = {spec.dest: spec for spec in self.specs}
+            previous = self.previous
+            self._by_dest = previous.specs_by_dest() if previous is not None and previous.specs is self.specs \
+                else {spec.dest: spec for spec in self.specs}
         return self._by_dest
 
     def indexed_inputs(self) -> tuple[dict[str, PageInputs], dict[str, list[str]]]:

@@ -328,17 +328,15 @@ class OutputTree:
             self._made_dirs.add(parent)
         return self.staging / dest
 
-    def has_changes(self) -> bool:
-        return self.stats.written > 0 or self.new.keys() != self.live.keys()
-
     def commit(self, inputs_stamp: str | None = None) -> WriteStats:
         """Make the staging generation complete and swap it in; the old site becomes the staging folder.
 
-        `inputs_stamp` names the inputs this generation was made from (see build.inputs_stamp), so that
-        the next build can tell that nothing changed without reading anything.
+        `inputs_stamp` names the inputs this generation was made from (see stamp.py), so that the next
+        build can tell that nothing changed without reading anything.
         """
-        self.stats.removed = len(self.live.keys() - self.new.keys())
-        if not self.has_changes():
+        removed = self.live.keys() - self.new.keys()
+        self.stats.removed = len(removed)
+        if self.stats.written == 0 and not removed and len(self.new) == len(self.live):  # nothing changed
             if any(self.new[d][FINGERPRINT] != self.live[d][FINGERPRINT] for d in self.new):
                 _write_state(self.output, self.new)  # same bytes, newer fingerprints: skip re-rendering next time
             if self.output.exists():
@@ -353,7 +351,6 @@ class OutputTree:
             self._touch(dest)
         _remove_empty_parents(self.staging, stale)
         self._finish_staging(self.new, inputs_stamp)
-        removed = self.live.keys() - self.new.keys()
         if self.output.exists():
             _exchange(self.staging, self.output)
             self.staged, self.live = self.live, self.new

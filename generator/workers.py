@@ -6,6 +6,8 @@ only the results cross the pipe. Used only where forking is safe: a single-threa
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
 import pickle
 import signal
@@ -14,12 +16,24 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+PR_SET_PDEATHSIG = 1  # prctl option: the signal a process gets when its parent dies
 MIN_PAGES = 1500  # below this, forking and merging cost more than the second core saves
 
 
 def worth_forking(pages: int) -> bool:
     return (pages >= MIN_PAGES and hasattr(os, "fork") and (os.cpu_count() or 1) >= 2
             and threading.active_count() == 1)
+
+
+def _die_with(parent: int) -> None:
+    """A child must not outlive a killed build: it would go on writing into the staging folder."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass  # not Linux: the pipe still ends the child when it next reports
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
 
 
 class ChildFailed(RuntimeError):
@@ -31,9 +45,11 @@ class Worker:
 
     def __init__(self, task: Callable[[], Any]) -> None:
         read_end, write_end = os.pipe()
+        parent = os.getpid()
         self.pid = os.fork()
         if self.pid == 0:  # the child: run, report, and leave without running the parent's exit handlers
             os.close(read_end)
+            _die_with(parent)
             status = 0
             try:
                 payload = pickle.dumps((True, task()))
