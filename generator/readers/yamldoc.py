@@ -23,6 +23,7 @@ MAX_NODES = 100_000
 MAX_DEPTH = 64
 
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+_STR_TAG = "tag:yaml.org,2002:str"
 _COLLECTION_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 _PLAIN_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null")}
 _scalar_constructor = SafeConstructor()
@@ -151,8 +152,8 @@ class _Builder:
         return self._scalar(node)
 
     def _scalar(self, node: yaml.Node) -> Any:
-        if node.tag == _TIMESTAMP_TAG:
-            return node.value
+        if node.tag == _STR_TAG or node.tag == _TIMESTAMP_TAG:
+            return node.value  # text is the common case: the constructor would return it unchanged
         if node.tag not in _PLAIN_TAGS:
             raise ContentError(self.path, self._line(node),
                                f"YAML tag {node.tag!r} is not allowed in content; write plain text, numbers or lists")
