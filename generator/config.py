@@ -9,10 +9,12 @@ from urllib.parse import urlsplit
 from .errors import ContentError
 from .model import Link, NavItem, Reference, SiteConfig
 from .readers.fields import Fields
-from .readers.yamldoc import YamlDoc, normalize_text, parse_yaml
+from .readers.yamldoc import YamlDoc, normalize_text, parse_yaml, quoted
 
 _LANGUAGE_TAG = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_URL_PATH = re.compile(r"^[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$")  # RFC 3986 path characters: no spaces or quotes
+_HOST_PORT = re.compile(r"^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?$")
 
 
 def normalize_base_url(url: str) -> str | None:
@@ -21,7 +23,12 @@ def normalize_base_url(url: str) -> str | None:
     None when the value is neither an http(s) URL nor an absolute path.
     """
     url = url.strip()
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # such as an unclosed IPv6 bracket
+        return None
+    if not _URL_PATH.match(parts.path) or (parts.netloc and not _HOST_PORT.match(parts.netloc)):
+        return None  # every link on every page starts with it: it must need no escaping
     if parts.scheme in ("http", "https") and parts.netloc and not parts.query and not parts.fragment:
         return url if url.endswith("/") else url + "/"
     if not parts.scheme and not parts.netloc and url.startswith("/") and not parts.query and ".." not in url:
@@ -42,6 +49,12 @@ def _titled_items(fields: Fields, doc: YamlDoc, name: str,
     return found
 
 
+def _nav_target(item: Fields) -> str | None:
+    """A content file, a site path or a web address: whichever it is, one that is safe in an href."""
+    target = item.text("target", required=True)
+    return item.check_url("target", target) if target is not None else None
+
+
 def parse_site_config(text: str, src_path: str, errors: list[ContentError]) -> SiteConfig:
     doc = parse_yaml(normalize_text(text), src_path)
     fields = Fields(doc, errors)
@@ -52,13 +65,13 @@ def parse_site_config(text: str, src_path: str, errors: list[ContentError]) -> S
     if raw_base is not None:
         normalized = normalize_base_url(raw_base)
         if normalized is None:
-            fields.error("base_url", f"base_url {raw_base!r} must be a full URL such as "
+            fields.error("base_url", f"base_url {quoted(raw_base)} must be a full URL such as "
                                      "'https://user.github.io/repo/' (or a path such as '/')")
         else:
             base_url = normalized
     language = fields.text("language") or "en"
     if not _LANGUAGE_TAG.match(language):
-        fields.error("language", f"language {language!r} must be a language tag such as 'en' or 'ja'")
+        fields.error("language", f"language {quoted(language)} must be a language tag such as 'en' or 'ja'")
         language = "en"
     owners: list[Reference] = []
     for index, value in fields.text_list("owners"):
@@ -68,12 +81,12 @@ def parse_site_config(text: str, src_path: str, errors: list[ContentError]) -> S
     links = [Link(title, url) for title, url, _ in _titled_items(fields, doc, "links", lambda item: item.url("url", required=True))]
     cname = fields.text("cname")
     if cname is not None and not _HOSTNAME.match(cname.lower()):
-        fields.error("cname", f"cname {cname!r} must be a bare host name such as 'www.example.org'")
+        fields.error("cname", f"cname {quoted(cname)} must be a bare host name such as 'www.example.org'")
         cname = None
     elif cname is not None and urlsplit(base_url).netloc.lower() != cname.lower():
-        fields.error("cname", f"with the custom domain {cname!r}, GitHub Pages serves the site at its root: set "
+        fields.error("cname", f"with the custom domain {quoted(cname)}, GitHub Pages serves the site at its root: set "
                               f"base_url: https://{cname.lower()}/")
-    nav = [NavItem(*entry) for entry in _titled_items(fields, doc, "nav", lambda item: item.text("target", required=True))]
+    nav = [NavItem(*entry) for entry in _titled_items(fields, doc, "nav", _nav_target)]
     latest = fields.number("latest_papers", integer=True, minimum=0)
     citation_files = fields.flag("citation_files") if fields.has("citation_files") else True
     fields.finish()

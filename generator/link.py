@@ -12,14 +12,15 @@ from collections.abc import Set as AbstractSet
 from . import urls
 from .errors import ContentError
 from .model import Asset, Author, CategoryPapers, NewsItem, Page, Paper, Site, SiteConfig
-from .slugs import normalize_name
+from .readers.yamldoc import quoted
+from .slugs import normalize_name, slug_problem
 from .sources import CONTENT_DIR
 from .taxonomy import Category
 from .urls import content_link_path, is_external
 
 
 def _did_you_mean(word: str, candidates: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(candidates), n=1)
+    close = difflib.get_close_matches(word[:100], list(candidates), n=1)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
@@ -32,7 +33,7 @@ def _unique_by_slug(items: list, kind: str, errors: list[ContentError]) -> dict:
         other = first_by_folded.get(folded)
         if other is not None:
             errors.append(ContentError(item.src_path, item.line,
-                                       f"duplicate {kind} slug '{item.slug}': {other.src_path} "  # type: ignore[attr-defined]
+                                       f"duplicate {kind} slug {quoted(item.slug)}: {other.src_path} "  # type: ignore[attr-defined]
                                        "already uses it; give one of them another slug"))
             continue
         first_by_folded[folded] = item
@@ -49,7 +50,7 @@ def _name_index(authors: dict[str, Author], errors: list[ContentError]) -> dict[
             owner = index.get(key)
             if owner is not None and owner != author.slug:
                 errors.append(ContentError(author.src_path, author.line,
-                                           f"name or alias '{name}' also belongs to author '{owner}'; "
+                                           f"name or alias {quoted(name)} also belongs to author '{owner}'; "
                                            "an alias must name one person only"))
             elif key:
                 index[key] = author.slug
@@ -71,7 +72,7 @@ def build_site(config: SiteConfig, config_path: str, author_records: list[Author
         for author in paper.authors:
             if author.slug is not None:
                 if author.slug not in authors and author.slug not in unreadable:
-                    errors.append(ContentError(paper.src_path, author.line, f"unknown author '{author.slug}'"
+                    errors.append(ContentError(paper.src_path, author.line, f"unknown author {quoted(author.slug)}"
                                                                            f"{_did_you_mean(author.slug, authors)}"))
                 slug = author.slug
             else:
@@ -88,12 +89,13 @@ def build_site(config: SiteConfig, config_path: str, author_records: list[Author
         for reference in author.listed_papers:
             if reference.slug not in papers:
                 if reference.slug not in unreadable:
+                    where = f" (no content/papers/{reference.slug}.md)" if slug_problem(reference.slug) is None else ""
                     errors.append(ContentError(author.src_path, reference.line,
-                                               f"unknown paper '{reference.slug}' (no content/papers/{reference.slug}.md)"
+                                               f"unknown paper {quoted(reference.slug)}{where}"
                                                f"{_did_you_mean(reference.slug, papers)}"))
             elif reference.slug in seen:
                 errors.append(ContentError(author.src_path, reference.line,
-                                           f"paper '{reference.slug}' is listed twice; remove one"))
+                                           f"paper {quoted(reference.slug)} is listed twice; remove one"))
             else:
                 seen[reference.slug] = None
                 listed_by[reference.slug].append(author.slug)
@@ -101,7 +103,7 @@ def build_site(config: SiteConfig, config_path: str, author_records: list[Author
 
     for reference in config.owners:
         if reference.slug not in authors and reference.slug not in unreadable:
-            errors.append(ContentError(config_path, reference.line, f"unknown owner '{reference.slug}': owners "
+            errors.append(ContentError(config_path, reference.line, f"unknown owner {quoted(reference.slug)}: owners "
                                        f"are author slugs{_did_you_mean(reference.slug, authors)}"))
 
     newest_first = sorted(papers.values(), reverse=True,
@@ -139,7 +141,7 @@ def build_site(config: SiteConfig, config_path: str, author_records: list[Author
     for document in documents:
         for link in document.links:
             if not is_external(link.target) and content_link_path(source_paths, document.src_path, link.target) is None:
-                errors.append(ContentError(document.src_path, link.line, f"broken link to '{link.target}': no such "
+                errors.append(ContentError(document.src_path, link.line, f"broken link to {quoted(link.target)}: no such "
                                            "file in content/ (write the source path of a paper, author, page, "
                                            "news item or file, e.g. papers/my-paper.md, or a full web address)"))
     _check_nav(errors, config, config_path, source_paths, authors, papers, categories, page_map, bool(news_items))
@@ -199,14 +201,14 @@ def _check_files(errors: list[ContentError], authors: Iterable[Author], papers: 
             continue
         asset = assets.get(image.src)
         if asset is None:
-            errors.append(ContentError(src_path, image.line, f"{field_name} '{image.src}': no such file; put the "
+            errors.append(ContentError(src_path, image.line, f"{field_name} {quoted(image.src)}: no such file; put the "
                                                              f"picture at content/{image.src}"))
         elif not asset.width:
-            errors.append(ContentError(src_path, image.line, f"{field_name} '{image.src}' is not a picture this site "
+            errors.append(ContentError(src_path, image.line, f"{field_name} {quoted(image.src)} is not a picture this site "
                                                              "can read (use PNG, JPEG, GIF or WebP)"))
     for paper in papers:
         if paper.pdf and not is_external(paper.pdf) and posixpath.normpath(paper.pdf) not in assets:
-            errors.append(ContentError(paper.src_path, paper.line, f"pdf '{paper.pdf}': no such file under content/"))
+            errors.append(ContentError(paper.src_path, paper.line, f"pdf {quoted(paper.pdf)}: no such file under content/"))
 
 
 def _check_nav(errors: list[ContentError], config: SiteConfig, config_path: str, source_paths: Mapping[str, str],
@@ -223,6 +225,6 @@ def _check_nav(errors: list[ContentError], config: SiteConfig, config_path: str,
             continue
         if target.strip("/") + "/" in site_paths or target.strip("/") == "":
             continue
-        errors.append(ContentError(config_path, item.line, f"nav target '{target}' is not a page of this site: write a "
+        errors.append(ContentError(config_path, item.line, f"nav target {quoted(target)} is not a page of this site: write a "
                                                            "site path such as 'papers/', a content file such as "
                                                            "'pages/cv.md', or a web address"))

@@ -14,7 +14,7 @@ from functools import lru_cache
 from html import escape, unescape
 
 import markdown
-from latex2mathml.converter import convert as latex_to_mathml
+from latex2mathml.converter import convert_to_element as latex_to_mathml
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
@@ -30,8 +30,14 @@ _TEXT_MACROS = {
 }
 _ESCAPED_SYMBOLS = {"\\%": "%", "\\&": "&", "\\_": "_", "\\#": "#", "\\$": "$", "\\{": "{", "\\}": "}"}
 _PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
-_PRIVATE_MARKS = re.compile("[\ue000\ue001]")
-_CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_PRIVATE_MARKS = re.compile("[\ue000-\ue002]")
+_DEFUSED_BRACKET = "\ue002"  # a `[` that cannot start a link, hidden from Python-Markdown (see _defuse_brackets)
+# C0 and C1 controls (not tab, newline, carriage return) and non-characters: invalid in XML, errors in HTML.
+_CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef"
+                                 + "".join(chr(plane * 0x10000 + 0xFFFE) + chr(plane * 0x10000 + 0xFFFF)
+                                           for plane in range(17)) + "]")
+_MATH_ENTITY = re.compile(r"&#x([0-9A-Fa-f]{1,6});")
+MAX_NESTING = 50  # braces deeper than this are refused: no real formula needs them, and they would recurse
 _URL_SCHEME = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9+.\-]*):")
 _TEXT_MACRO = re.compile(r"\\(" + "|".join(sorted(_TEXT_MACROS, key=len, reverse=True)) + r")\s*\{")
 BARE_URL = re.compile(r"https?://[^\s<>\"'`]+[^\s<>\"'`.,;:!?)\]}]")
@@ -54,6 +60,11 @@ class _Span:
     inner: str
     display: bool = False
     macro: str = ""
+
+
+def strip_control_characters(text: str) -> str:
+    """Text without the characters that no page or feed may contain (they are invisible anyway)."""
+    return _CONTROL_CHARACTERS.sub("", text)
 
 
 def is_safe_url(url: str) -> bool:
@@ -143,6 +154,22 @@ def _braced_argument(text: str, open_index: int) -> int:
     raise MarkupError("'{' is never closed with '}'", open_index)
 
 
+def _check_nesting(text: str, offset: int) -> None:
+    """Refuse braces nested deeper than MAX_NESTING before anything recurses into them."""
+    if text.count("{") <= MAX_NESTING:
+        return
+    depth = 0
+    for match in re.finditer(r"\\.|[{}]", text, re.DOTALL):
+        char = match.group(0)
+        if char == "{":
+            depth += 1
+            if depth > MAX_NESTING:
+                raise MarkupError(f"braces are nested more than {MAX_NESTING} deep; simplify the LaTeX (write "
+                                  "\\{ for a brace that is only text)", offset + match.start())
+        elif char == "}":
+            depth = max(0, depth - 1)
+
+
 def _check_braces(latex: str, offset: int) -> None:
     index = 0
     while index < len(latex):
@@ -162,7 +189,7 @@ def _span_html(span: _Span, offset: int) -> str:
     if span.macro:
         tag = _TEXT_MACROS[span.macro]
         css = ' class="small-caps"' if span.macro == "textsc" else ""
-        return f"<{tag}{css}>{render_inline(span.inner, offset + span.end - len(span.inner) - 1)}</{tag}>"
+        return f"<{tag}{css}>{_render_inline(span.inner, offset + span.end - len(span.inner) - 1)}</{tag}>"
     try:
         html = _convert_math(span.inner, span.display)
     except MarkupError as exc:
@@ -175,17 +202,52 @@ def _convert_math(latex: str, display: bool) -> str:
     stripped = latex.strip()
     whole_macro = _TEXT_MACRO.match(stripped)
     if whole_macro and _braced_argument(stripped, whole_macro.end() - 1) == len(stripped):
-        return render_inline(stripped)
+        return _render_inline(stripped, 0)
     _check_braces(latex, 0)
     try:
-        mathml = latex_to_mathml(stripped, display="block" if display else "inline")
+        mathml = _mathml_text(latex_to_mathml(stripped, display="block" if display else "inline"))
     except Exception as exc:  # noqa: BLE001 - latex2mathml raises many exception types for malformed input
-        raise MarkupError(f"cannot render math ${latex}$ ({exc.__class__.__name__})", 0) from None
+        raise MarkupError(f"cannot render math ${_shorten(latex)}$ ({exc.__class__.__name__})", 0) from None
     unknown = re.search(r">(\\[a-zA-Z]+)<", mathml)
     if unknown:
-        raise MarkupError(f"unknown LaTeX command {unknown.group(1)} in math ${latex}$", 0)
+        raise MarkupError(f"unknown LaTeX command {unknown.group(1)} in math ${_shorten(latex)}$", 0)
     label = escape(stripped, quote=True)
     return mathml.replace("<math ", f'<math alttext="{label}" ', 1)
+
+
+def _shorten(text: str, limit: int = 80) -> str:
+    """Source text quoted in a message: one line, and not the whole of a huge formula."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _mathml_text(math: etree.Element) -> str:
+    """latex2mathml's tree as MathML whose text is escaped, with no style, event or unsafe link attributes.
+
+    latex2mathml's own serializer unescapes its output to keep the character references it writes
+    (`&#x0003C;`), which also lets `\\text{<img onerror=...>}` through as markup: here the references
+    become characters and everything is escaped once, by ElementTree.
+    """
+    for node in math.iter():
+        for name, value in list(node.attrib.items()):
+            if name.lower().startswith("on") or name.lower() == "style" or (
+                    name.lower().endswith("href") and not is_safe_url(value)):
+                del node.attrib[name]
+            else:
+                node.set(name, _math_characters(value))
+        if node.text:
+            node.text = _math_characters(node.text)
+        if node.tail:
+            node.tail = _math_characters(node.tail)
+    return etree.tostring(math, encoding="unicode")
+
+
+def _math_characters(text: str) -> str:
+    def character(match: re.Match[str]) -> str:
+        code = int(match.group(1), 16)
+        return chr(code) if code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else ""
+
+    return _CONTROL_CHARACTERS.sub("", _MATH_ENTITY.sub(character, text)) if "&" in text else text
 
 
 def _escape_text(text: str) -> str:
@@ -197,6 +259,12 @@ def _escape_text(text: str) -> str:
 def render_inline(text: str, offset: int = 0) -> str:
     """One line of content text (a title, a name) as HTML: math, text macros, everything else escaped."""
     text = _CONTROL_CHARACTERS.sub("", text)
+    _check_nesting(text, offset)
+    return _render_inline(text, offset)
+
+
+def _render_inline(text: str, offset: int) -> str:
+    """render_inline for text already cleaned and checked (macro arguments, recursively)."""
     parts: list[str] = []
     index = 0
     for span in _find_spans(text):
@@ -258,6 +326,7 @@ def _shield_latex(text: str) -> tuple[str, list[str]]:
 
 
 def _shield_prose(text: str, offset: int, stash: Callable[[str], str]) -> str:
+    _check_nesting(text, offset)
     pieces: list[str] = []
     index = 0
     for span in _find_spans(text):
@@ -320,10 +389,114 @@ def render_block(text: str) -> str:
         shielded, fragments = _shield_latex(stripped)
     except MarkupError as exc:
         raise MarkupError(str(exc), exc.offset + lead) from None
+    _check_block_work(stripped, lead)
     if not _markdown_instances:
         _markdown_instances.append(_new_markdown())
-    html = _markdown_instances[0].reset().convert(shielded)
-    return _PLACEHOLDER.sub(lambda m: fragments[int(m.group(1))], html)
+    html = _convert_markdown(_markdown_instances, _markdown_instances[0], _defuse_brackets(shielded), stripped, lead)
+    return _PLACEHOLDER.sub(lambda m: fragments[int(m.group(1))], html.replace(_DEFUSED_BRACKET, "["))
+
+
+_BRACKET_TOKENS = re.compile(r"\\.|[\[\]()]|\n[ \t]*\n", re.DOTALL)
+MAX_LINK_NESTING = 32
+
+
+def _defuse_brackets(text: str) -> str:
+    """Every `[` that cannot start a link swapped for _DEFUSED_BRACKET, which is `[` again after Markdown.
+
+    Python-Markdown scans from every `[` to its `]` and from `](` to its `)`, to the end of the paragraph
+    when there is none: thousands of unclosed brackets take minutes. A `[` whose `]` (or whose link's `)`)
+    is missing in its paragraph, or that is nested absurdly deep, is never a link, so nothing changes
+    but the time. Code is left alone.
+    """
+    if text.count("[") <= MAX_LINK_NESTING:
+        return text
+    masked = _CODE.sub(lambda m: " " * len(m.group(0)), text)
+    defused: list[int] = []
+    closing: dict[int, int] = {}  # `[` -> its `]`
+    paren_closed: set[int] = set()  # `(` that have their `)`
+    brackets: list[int] = []
+    parens: list[int] = []
+
+    def end_paragraph() -> None:
+        defused.extend(brackets)
+        brackets.clear()
+        parens.clear()
+
+    for token in _BRACKET_TOKENS.finditer(masked):
+        char, at = token.group(0), token.start()
+        if char == "[":
+            if len(brackets) >= MAX_LINK_NESTING:
+                defused.append(brackets.pop(0))  # the outermost: the innermost may yet be a link
+            brackets.append(at)
+        elif char == "]":
+            if brackets:
+                closing[brackets.pop()] = at
+        elif char == "(":
+            parens.append(at)
+        elif char == ")":
+            if parens:
+                paren_closed.add(parens.pop())
+        elif char[0] == "\n":
+            end_paragraph()
+    end_paragraph()
+    defused += [opening for opening, close in closing.items()
+                if masked.startswith("(", close + 1) and close + 1 not in paren_closed]
+    if not defused:
+        return text
+    pieces: list[str] = []
+    index = 0
+    for at in sorted(defused):
+        pieces += [text[index:at], _DEFUSED_BRACKET]
+        index = at + 1
+    pieces.append(text[index:])
+    return "".join(pieces)
+
+
+# Lines that end a Markdown block element on their own: headings, rules and setext underlines, link and
+# footnote definitions. Python-Markdown re-reads the rest of a block after each of them.
+_SPLITTING_LINE = re.compile(r"^ {0,3}(?:#|[-=*_][-=*_ \t]*$|\[[^\]\n]*\]:)", re.MULTILINE)
+_BLOCK_BREAK = re.compile(r"\n[ \t]*\n")
+MARKDOWN_WORK = 10_000_000  # splitting lines x characters of their block: about a second of Python-Markdown
+
+
+def _check_block_work(text: str, offset: int) -> None:
+    """Refuse a block (text between blank lines) that Python-Markdown would take minutes over.
+
+    After each heading, rule or link definition it re-reads the rest of the block, so a block of thousands
+    of them costs their number times its length; with blank lines between them the cost is linear.
+    """
+    if len(text) * text.count("\n") <= MARKDOWN_WORK:
+        return  # fast whatever its lines are
+    masked = _CODE.sub(lambda m: " " * len(m.group(0)), text)
+    start = 0
+    for end in [m.start() for m in _BLOCK_BREAK.finditer(masked)] + [len(masked)]:
+        block = masked[start:end]
+        if len(block) * block.count("\n") > MARKDOWN_WORK:  # cheap test first
+            splits = len(_SPLITTING_LINE.findall(block))
+            if splits * len(block) > MARKDOWN_WORK:
+                raise MarkupError(f"{splits} headings, rules or link definitions follow one another without a "
+                                  "blank line, too many for the Markdown engine; put blank lines between them",
+                                  offset + start + len(block) - len(block.lstrip()))
+        start = end
+
+
+_NESTING_MARKS = re.compile(r"[ \t>*+\-\d.)]*")  # what a line of nested lists and quotes starts with
+
+
+def _convert_markdown(instances: list, md: markdown.Markdown, shielded: str, source: str,  # type: ignore[type-arg]
+                      lead: int) -> str:
+    """Python-Markdown recurses once per level of lists and quotes: a body nested deeper than Python's
+    stack allows is a content error at its most deeply nested line, not a crash."""
+    try:
+        return md.reset().convert(shielded)
+    except RecursionError:
+        instances.clear()  # its state after the failure is unknown: the next body gets a fresh engine
+        offset, deepest = 0, -1
+        for line in re.finditer(r"^.*$", source, re.MULTILINE):
+            depth = len(_NESTING_MARKS.match(line.group(0)).group(0))  # type: ignore[union-attr]
+            if depth > deepest:
+                offset, deepest = line.start(), depth
+        raise MarkupError("lists or quotes are nested too deeply to render; nest them less", lead + offset) from None
 
 
 # --- Documents: free pages and news ----------------------------------------------------------------------
@@ -377,15 +550,17 @@ def render_document(text: str, resolve: Callable[[str], str]) -> RenderedDocumen
         raise MarkupError(str(exc), exc.offset + lead) from None
     if not _documents:
         _documents.append(_new_document_markdown())
+    _check_block_work(cleaned.strip(), lead)
     md, resolver = _documents[0]
     resolver.resolve = resolve  # type: ignore[method-assign]
-    html = md.reset().convert(shielded)
-    html = _PLACEHOLDER.sub(lambda m: fragments[int(m.group(1))], html)
+    html = _convert_markdown(_documents, md, _defuse_brackets(shielded), cleaned.strip(), lead)
+    html = _PLACEHOLDER.sub(lambda m: fragments[int(m.group(1))], html.replace(_DEFUSED_BRACKET, "["))
     toc: list[tuple[int, str, str]] = []
 
     def walk(tokens: list[dict]) -> None:  # type: ignore[type-arg]
         for token in tokens:
-            toc.append((token["level"], token["id"], unescape(re.sub(r"<[^>]+>", "", token["name"]))))
+            name = unescape(re.sub(r"<[^>]+>", "", token["name"])).replace(_DEFUSED_BRACKET, "[")
+            toc.append((token["level"], token["id"], name))
             walk(token["children"])
 
     walk(getattr(md, "toc_tokens", []))

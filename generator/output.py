@@ -17,6 +17,7 @@ import hashlib
 import marshal
 import os
 import shutil
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -87,7 +88,7 @@ def _read_state(folder: Path) -> dict[str, FileRecord] | None:
     marshal, not pickle: reading it can build only plain values, never run code.
     """
     try:
-        raw = marshal.loads((folder / STATE_FILE).read_bytes())
+        raw = marshal.loads(_read_small(folder / STATE_FILE))
         if raw.get("format") != STATE_FORMAT:
             return None
         files = raw["files"]
@@ -96,12 +97,36 @@ def _read_state(folder: Path) -> dict[str, FileRecord] | None:
         return None
 
 
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _read_small(path: Path) -> bytes:
+    """A generator file's bytes; a symbolic link at `path` raises OSError (ELOOP), never followed."""
+    descriptor = os.open(path, os.O_RDONLY | _NOFOLLOW)
+    with os.fdopen(descriptor, "rb") as handle:
+        return handle.read()
+
+
+def _replace_file(target: Path, data: bytes) -> None:
+    """New bytes for `target` via a new temporary file: a link planted at either name is not written through.
+
+    The temporary is created with O_EXCL | O_NOFOLLOW (after removing whatever had its name); the rename then
+    replaces the name `target`, never what a link there points to.
+    """
+    temporary = target.with_name(target.name + ".tmp")
+    temporary.unlink(missing_ok=True)
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o666)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(data)
+    os.replace(temporary, target)
+
+
 def read_inputs_stamp(output: Path) -> tuple[str, int] | None:
     """The inputs stamp of the live site and its file count, if a complete build left one."""
     if output.with_name(f".{output.name}.swapping").exists() or (staging_dir_for(output) / JOURNAL_FILE).exists():
         return None  # an interrupted build: let a full build repair it
     try:
-        stamp, count = (output / INPUTS_FILE).read_text("ascii").split()
+        stamp, count = _read_small(output / INPUTS_FILE).decode("ascii").split()
         return stamp, int(count)
     except (OSError, ValueError, UnicodeDecodeError):
         return None
@@ -112,32 +137,43 @@ def _write_inputs_stamp(folder: Path, stamp: str | None, count: int) -> None:
     if stamp is None:
         target.unlink(missing_ok=True)
         return
-    temporary = target.with_name("inputs.tmp")
-    temporary.write_text(f"{stamp} {count}\n", "ascii")
-    os.replace(temporary, target)
+    _replace_file(target, f"{stamp} {count}\n".encode("ascii"))
 
 
 def _is_ours(folder: Path) -> bool:
-    return (folder / STATE_DIR).is_dir()
+    state = folder / STATE_DIR
+    return state.is_dir() and not state.is_symlink()
+
+
+def _scan(folder: Path) -> tuple[list[str], list[str]]:
+    """Every regular file below `folder`, and every entry that is neither a file nor a folder (symbolic
+    links, sockets, FIFOs), as relative paths. Links are never followed; scandir's types cost no stat."""
+    files: list[str] = []
+    odd: list[str] = []
+    pending = [""]
+    while pending:
+        rel_dir = pending.pop()
+        with os.scandir(folder / rel_dir if rel_dir else folder) as entries:
+            for entry in entries:
+                rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+                if entry.is_symlink():
+                    odd.append(rel)
+                elif entry.is_dir(follow_symlinks=False):
+                    pending.append(rel)
+                elif entry.is_file(follow_symlinks=False):
+                    files.append(rel)
+                else:
+                    odd.append(rel)
+    return files, odd
 
 
 def _entries_not_made_by_us(folder: Path, records: dict[str, FileRecord]) -> list[str]:
-    """Files in a generator-made folder that no build recorded: the user's, never to be moved or deleted."""
-    foreign = []
-    for root, dirs, files in os.walk(folder):
-        rel_root = Path(root).relative_to(folder).as_posix()
-        if rel_root == STATE_DIR or rel_root.startswith(STATE_DIR + "/"):
-            dirs[:] = []
-            continue
-        for name in files:
-            rel = name if rel_root == "." else f"{rel_root}/{name}"
-            if rel not in records:
-                foreign.append(rel)
-        dirs[:] = [d for d in dirs if not (rel_root == "." and d == STATE_DIR)]
-        for name in dirs:
-            if os.path.islink(os.path.join(root, name)):
-                foreign.append(name if rel_root == "." else f"{rel_root}/{name}")
-    return sorted(foreign)
+    """What no build recorded making - the user's files, never to be moved or deleted - and any symbolic link
+    (the generator makes none: one that a build went through could read or write outside the site)."""
+    files, odd = _scan(folder)
+    in_state = STATE_DIR + "/"
+    foreign = [rel for rel in files if rel not in records and not rel.startswith(in_state)]
+    return sorted(foreign + odd)
 
 
 def _safe_dest(dest: str) -> str:
@@ -174,6 +210,9 @@ class OutputTree:
     def _recover_interrupted_swap(self) -> None:
         """Finish or undo a three-rename swap (platforms without an atomic exchange) cut short by a kill."""
         swapping = self.output.with_name(f".{self.output.name}.swapping")
+        if swapping.is_symlink():
+            raise UsageError(f"refusing to use {swapping}: it is a symbolic link, which no build makes; "
+                             "remove it. Nothing was changed.")
         if not swapping.exists():
             return
         if not self.output.exists():
@@ -182,6 +221,9 @@ class OutputTree:
             os.rename(swapping, self.staging)
 
     def _load_live(self) -> dict[str, FileRecord]:
+        if self.output.is_symlink():
+            raise UsageError(f"refusing to build into {self.output}: it is a symbolic link; "
+                             "give the real folder")
         if not self.output.exists():
             return {}
         if not self.output.is_dir():
@@ -199,19 +241,30 @@ class OutputTree:
         foreign = _entries_not_made_by_us(self.output, records)
         if foreign:
             listed = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
-            raise UsageError(f"{self.output} holds files the generator did not make: {listed}. Move them to "
-                             "content/ or templates/static/ (or away); nothing was changed.")
+            raise UsageError(f"{self.output} holds files the generator did not make: {listed}. Move them "
+                             "to content/ or templates/static/ (or away; symbolic links too); nothing was "
+                             "changed.")
         return records
 
     def _load_staging(self) -> dict[str, FileRecord]:
-        """The staging folder's files; those an interrupted build touched (see the journal) are unknown."""
+        """The staging folder's files; those an interrupted build touched (see the journal) are unknown.
+
+        The staging folder is the generator's own scratch space: a symbolic link (or other odd entry) found in
+        it was planted, and a build going through it could write outside the site, so the folder is emptied
+        (rmtree removes links, never what they point to) and rebuilt from the live site.
+        """
         staging = self.staging
+        if staging.is_symlink():
+            raise UsageError(f"refusing to use {staging}: it is a symbolic link, which no build makes; "
+                             "remove it. Nothing was changed.")
         if staging.exists() and not _is_ours(staging):
             raise UsageError(f"refusing to use {staging}: it exists but was not made by Research Portfolio")
         records = _read_state(staging) if staging.exists() else None
+        if records is not None and _scan(staging)[1]:
+            records = None
         if records is None:
             if staging.exists():
-                shutil.rmtree(staging)  # ours, but its state is unreadable
+                shutil.rmtree(staging)  # ours, but its state is unreadable or it holds links
             (staging / STATE_DIR).mkdir(parents=True)
             return {}
         journal = staging / JOURNAL_FILE
@@ -229,7 +282,9 @@ class OutputTree:
         self._synced = set()
         self._copied = []
         self._made_dirs = set()
-        self._journal = open(self.staging / JOURNAL_FILE, "a", encoding="utf-8")  # noqa: SIM115 - see commit()
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | _NOFOLLOW
+        journal = os.open(self.staging / JOURNAL_FILE, flags, 0o666)
+        self._journal = os.fdopen(journal, "a", encoding="utf-8")  # closed in commit() or abort()
 
     def previous(self, dest: str) -> FileRecord | None:
         return self.live.get(dest)
@@ -303,11 +358,15 @@ class OutputTree:
         if staged is not None and staged[INODE] == record[INODE] and staged[DIGEST] == record[DIGEST]:
             self.new[dest] = record
             return
+        source = self.output / dest
+        if not stat.S_ISREG(os.lstat(source).st_mode):  # planted since the site was checked (preview server)
+            raise UsageError(f"{source} is no longer a file the generator made (a symbolic link?); move it "
+                             "away. The site was not changed.")
         path = self._touch(dest)
         try:
-            os.link(self.output / dest, path)
+            os.link(source, path, follow_symlinks=False)
         except OSError:
-            shutil.copyfile(self.output / dest, path)
+            shutil.copyfile(source, path, follow_symlinks=False)
             record = (record[DIGEST], os.stat(path).st_ino, record[FINGERPRINT])
             self._copied.append(dest)  # a copy, not the same file: the two generations differ here
         else:
@@ -392,9 +451,7 @@ def _out_of_step(staged: dict[str, FileRecord], live: dict[str, FileRecord]) -> 
 def _write_state(folder: Path, records: dict[str, FileRecord]) -> None:
     state = {"format": STATE_FORMAT, "files": records}
     (folder / STATE_DIR).mkdir(exist_ok=True)
-    temporary = folder / f"{STATE_FILE}.tmp"
-    temporary.write_bytes(marshal.dumps(state))
-    os.replace(temporary, folder / STATE_FILE)
+    _replace_file(folder / STATE_FILE, marshal.dumps(state))
 
 
 def _remove_empty_parents(folder: Path, removed: list[str]) -> None:

@@ -7,10 +7,15 @@ good save. The files on disk never contain it.
 
 from __future__ import annotations
 
+import email.errors
+import io
 import json
 import mimetypes
 import os
 import posixpath
+import re
+import select
+import socket
 import sys
 import threading
 import time
@@ -21,6 +26,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from .errors import GeneratorError
@@ -30,6 +36,13 @@ CONTROL_PREFIX = "/__portfolio__/"
 EVENTS_PATH = CONTROL_PREFIX + "events"
 SCRIPT_PATH = CONTROL_PREFIX + "live.js"
 KEEPALIVE_SECONDS = 15.0
+REQUEST_SECONDS = 10.0  # the request line and headers must all arrive within this, however slowly sent
+HANGUP_CHECK_SECONDS = 1.0  # how often an event stream looks whether its tab went away
+MAX_CONNECTIONS = 512  # open connections (one thread each) beyond which new ones get 503 at once
+BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+# A header line without a colon (or with a space before it) ends the stdlib's header parsing without an error.
+HEADER_SYNTAX_DEFECTS = (email.errors.MissingHeaderBodySeparatorDefect,
+                         email.errors.FirstHeaderLineIsContinuationDefect)
 TEXT_TYPES = ("text/", "application/javascript", "application/json", "application/xml", "image/svg+xml",
               "application/atom+xml", "application/rss+xml")
 
@@ -96,16 +109,22 @@ class BuildState:
 def resolve_request_path(output: Path, base_path: str, raw_path: str) -> tuple[str, Path | None]:
     """Map a request path to a file: ("file", path), ("redirect", None) with the path to use, or a status.
 
-    Returns (verdict, path) where verdict is "file", "dir-redirect", "root-redirect", "forbidden" or
-    "missing". Only files inside `output` are ever returned; `..`, encoded dots, absolute paths, NULs,
-    backslashes and symlinks that lead outside are refused.
+    Returns (verdict, path) where verdict is "file", "dir-redirect", "root-redirect", "bad", "forbidden" or
+    "missing". Only files inside `output` are ever returned. A path no browser sends - broken %-escapes,
+    bytes that are not UTF-8, control characters or NULs, backslashes, `..` or `.` segments (also encoded)
+    - is "bad" (400); a symlink that leads outside is "forbidden" (403).
     """
-    path = unquote(raw_path)
-    if "\x00" in path or "\\" in path or not path.startswith("/"):
-        return "forbidden", None
+    if BAD_ESCAPE.search(raw_path):
+        return "bad", None
+    try:
+        path = unquote(raw_path, errors="strict")
+    except UnicodeDecodeError:
+        return "bad", None
+    if not path.startswith("/") or "\\" in path or any(ord(c) < 0x20 or ord(c) == 0x7F for c in path):
+        return "bad", None
     segments = path.split("/")
     if any(segment in ("..", ".") for segment in segments):
-        return "forbidden", None
+        return "bad", None
     if not path.startswith(base_path):
         return ("root-redirect", None) if path in ("/", base_path.rstrip("/")) else ("missing", None)
     relative = path[len(base_path):]
@@ -138,11 +157,60 @@ def inject_live_script(html: bytes, epoch: int) -> bytes:
     return html[:index] + tag + html[index:] if index >= 0 else html + tag
 
 
+class _DeadlineReader(io.RawIOBase):
+    """A client socket's reading end on which no read may end after `deadline` (a time.monotonic()).
+
+    A socket timeout alone bounds each read, so a client sending one byte a second (slowloris) would hold
+    its thread forever; a deadline bounds the whole request.
+    """
+
+    def __init__(self, sock: socket.socket) -> None:
+        super().__init__()
+        self.sock = sock
+        self.deadline: float | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self.deadline is not None:
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("the request took too long to arrive")
+            self.sock.settimeout(left)
+        return self.sock.recv_into(buffer)
+
+
 class PreviewHandler(BaseHTTPRequestHandler):
     server: PreviewServer
     protocol_version = "HTTP/1.1"
     default_request_version = "HTTP/1.0"  # so a malformed request gets a real "400" status line, not HTTP/0.9
-    timeout = 10  # seconds a client may take to send its request: slow clients cannot hold a thread forever
+    timeout = 10  # seconds any one read or write may block; REQUEST_SECONDS bounds a whole request
+
+    def setup(self) -> None:
+        super().setup()
+        self.rfile.close()  # the socket's own reader: replaced by one with a deadline
+        self._reader = _DeadlineReader(self.connection)
+        self.rfile = io.BufferedReader(self._reader)
+
+    def handle_one_request(self) -> None:
+        """One request; waiting for it (also on an idle kept-alive connection) ends after REQUEST_SECONDS."""
+        self._reader.deadline = time.monotonic() + REQUEST_SECONDS
+        super().handle_one_request()  # a TimeoutError there closes the connection without a reply
+
+    def parse_request(self) -> bool:
+        """The stdlib's parsing, plus a 400 for header lines it would drop (no colon, a space before it)."""
+        if not super().parse_request():
+            return False
+        self._reader.deadline = None
+        self.connection.settimeout(self.timeout)
+        if any(isinstance(defect, HEADER_SYNTAX_DEFECTS) for defect in self.headers.defects):
+            self.send_error(HTTPStatus.BAD_REQUEST, "Malformed header line")
+            return False
+        has_body = self.headers.get("Content-Length", "0").strip() not in ("", "0")
+        if has_body or "Transfer-Encoding" in self.headers:
+            self.close_connection = True  # the body is never read: it must not be taken for the next request
+        return True
 
     def log_message(self, format: str, *args: object) -> None:
         pass  # one line per rebuild is what the terminal shows, not one per request
@@ -162,7 +230,11 @@ class PreviewHandler(BaseHTTPRequestHandler):
     do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_TRACE = do_CONNECT = _refuse_method
 
     def _serve(self, send_body: bool) -> None:
-        target = urlsplit(self.path)
+        try:
+            target = urlsplit(self.path)
+        except ValueError:  # e.g. "http://[bad" as an absolute-form target
+            self._bad_request(send_body)
+            return
         if target.path == EVENTS_PATH and send_body:
             self._stream_events()
             return
@@ -174,6 +246,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
             self._redirect(self.server.base_path)
         elif verdict == "dir-redirect":
             self._redirect(target.path + "/" + (f"?{target.query}" if target.query else ""))
+        elif verdict == "bad":
+            self._bad_request(send_body)
         elif verdict == "forbidden":
             self._respond(HTTPStatus.FORBIDDEN, b"403 Forbidden\n", "text/plain; charset=utf-8", send_body)
         elif verdict == "missing" or file is None:
@@ -189,6 +263,10 @@ class PreviewHandler(BaseHTTPRequestHandler):
                 return
             kind = content_type(file)
             self._respond(HTTPStatus.OK, self._live(body, kind), kind, send_body)
+
+    def _bad_request(self, send_body: bool) -> None:
+        self.close_connection = True  # as the stdlib does after its own 400s: what follows cannot be trusted
+        self._respond(HTTPStatus.BAD_REQUEST, b"400 Bad Request\n", "text/plain; charset=utf-8", send_body)
 
     def _live(self, body: bytes, kind: str) -> bytes:
         if self.server.live and kind.startswith("text/html"):
@@ -220,6 +298,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.close_connection = True
         sent = None
+        last_write = time.monotonic()
         try:
             while True:
                 with state.changed:
@@ -227,18 +306,34 @@ class PreviewHandler(BaseHTTPRequestHandler):
                         return
                     current = state.snapshot()
                     if current == sent:
-                        state.changed.wait(KEEPALIVE_SECONDS)
+                        state.changed.wait(HANGUP_CHECK_SECONDS)
                         if state.stopping:
                             return
                         current = state.snapshot()
-                if current != sent:
+                if current == sent:
+                    if self._hung_up():
+                        return  # the tab went away: free the thread now, not at the next keep-alive
+                    if time.monotonic() - last_write < KEEPALIVE_SECONDS:
+                        continue
+                    self.wfile.write(b": keep-alive\n\n")
+                else:
                     self.wfile.write(f"data: {current}\n\n".encode())
                     sent = current
-                else:
-                    self.wfile.write(b": keep-alive\n\n")
                 self.wfile.flush()
+                last_write = time.monotonic()
         except OSError:
             return  # the tab went away
+
+    def _hung_up(self) -> bool:
+        """True once the client closed its end (or sent anything: an event stream is never written to)."""
+        try:
+            if hasattr(select, "poll"):  # no limit on descriptor numbers, unlike select()
+                poller = select.poll()
+                poller.register(self.connection, select.POLLIN)
+                return bool(poller.poll(0))
+            return bool(select.select([self.connection], [], [], 0)[0])
+        except (OSError, ValueError):
+            return True
 
 
 class PreviewServer(ThreadingHTTPServer):
@@ -247,12 +342,48 @@ class PreviewServer(ThreadingHTTPServer):
     request_queue_size = 1024  # the listen backlog: socketserver's 5 drops connections when many tabs load at once
 
     def __init__(self, address: tuple[str, int], output: Path, base_path: str, state: BuildState,
-                 live: bool = True) -> None:
+                 live: bool = True, max_connections: int = MAX_CONNECTIONS) -> None:
         self.output = output
         self.base_path = base_path
         self.state = state
         self.live = live  # add the reload script to pages (the preview); off for serving a site as it is
+        self._slots = threading.BoundedSemaphore(max_connections)
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6  # --host ::1
         super().__init__(address, PreviewHandler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """One thread per connection, but never more than `max_connections`: the rest get 503 at once."""
+        if not self._slots.acquire(blocking=False):
+            try:
+                request.setblocking(False)  # the accepting thread must never wait on a client
+                request.sendall(b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Length: 0\r\n"
+                                b"Connection: close\r\n\r\n")
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except RuntimeError:  # "can't start new thread": no thread will give the slot back
+            self._slots.release()
+            raise
+        # (Not on KeyboardInterrupt: Ctrl-C may land after the thread started, or even finished, and must
+        # reach serve_forever's caller rather than become a "released too many times" error.)
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up or resets is normal; a bug gets one line, not a traceback."""
+        error = sys.exc_info()[1]
+        if isinstance(error, OSError):
+            return
+        print(f"preview server: error while answering a request: {type(error).__name__}: {error}",
+              file=sys.stderr, flush=True)
 
 
 @contextmanager

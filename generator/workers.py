@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import os
 import pickle
 import signal
@@ -25,13 +26,20 @@ def worth_forking(pages: int) -> bool:
             and threading.active_count() == 1)
 
 
-def _die_with(parent: int) -> None:
-    """A child must not outlive a killed build: it would go on writing into the staging folder."""
+@functools.cache
+def _prctl() -> Callable[..., int] | None:
+    """libc's prctl, looked up in the parent: in the child, find_library would run ldconfig first."""
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        return libc.prctl  # type: ignore[no-any-return]
     except (OSError, AttributeError):
-        pass  # not Linux: the pipe still ends the child when it next reports
+        return None  # not Linux: the pipe still ends the child when it next reports
+
+
+def _die_with(parent: int, prctl: Callable[..., int] | None) -> None:
+    """A child must not outlive a killed build: it would go on writing into the staging folder."""
+    if prctl is not None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # the parent died before the line above
         os._exit(1)
 
@@ -46,10 +54,11 @@ class Worker:
     def __init__(self, task: Callable[[], Any]) -> None:
         read_end, write_end = os.pipe()
         parent = os.getpid()
+        prctl = _prctl()
         self.pid = os.fork()
         if self.pid == 0:  # the child: run, report, and leave without running the parent's exit handlers
             os.close(read_end)
-            _die_with(parent)
+            _die_with(parent, prctl)
             status = 0
             try:
                 payload = pickle.dumps((True, task()))

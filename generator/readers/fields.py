@@ -11,9 +11,10 @@ from typing import Any
 from ..errors import ContentError
 from ..markup import is_safe_url
 from ..model import Image, PaperDate
-from .yamldoc import KeyPath, YamlDoc
+from .yamldoc import KeyPath, YamlDoc, quoted
 
 _DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
+MAX_NUMBER = 10**15
 _NUMBER_TEXT = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
 
 
@@ -21,15 +22,17 @@ def parse_date(text: str) -> PaperDate:
     """`2025-03-06`, `2025-03` or `2025`; raises ValueError with a readable reason."""
     match = _DATE.match(text.strip())
     if not match:
-        raise ValueError(f"{text!r} is not a date; write YYYY-MM-DD (or YYYY-MM, or YYYY)")
+        raise ValueError(f"{quoted(text)} is not a date; write YYYY-MM-DD (or YYYY-MM, or YYYY)")
     year, month, day = (int(part) if part else 0 for part in match.groups())
-    if month and not 1 <= month <= 12:
-        raise ValueError(f"{text!r} has no month {month}")
-    if day:
+    if year == 0:
+        raise ValueError(f"{quoted(text)} has no year 0; years start at 1")
+    if match.group(2) is not None and not 1 <= month <= 12:  # written as 00 it is a mistake, not "no month"
+        raise ValueError(f"{quoted(text)} has no month {month}; months are 01 to 12")
+    if match.group(3) is not None:
         try:
             datetime.date(year, month, day)
         except ValueError:
-            raise ValueError(f"{text!r} is not a real date ({_month_name(month)} {year} has no day {day})") from None
+            raise ValueError(f"{quoted(text)} is not a real date ({_month_name(month)} {year} has no day {day})") from None
     return PaperDate(year, month, day)
 
 
@@ -91,9 +94,14 @@ class Fields:
         if value is None:
             return None
         if isinstance(value, str) and _NUMBER_TEXT.match(value.strip()):
-            value = float(value.replace(",", "")) if "." in value else int(value.replace(",", ""))
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value) or math.isinf(value):
+            digits = value.replace(",", "").strip()
+            value = float(digits) if "." in digits or len(digits) > 18 else int(digits)  # int() refuses 4,300 digits
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or (
+                isinstance(value, float) and math.isnan(value)):
             self.error(name, f"'{name}' must be a number, found {_kind(value)}")
+            return None
+        if abs(value) > MAX_NUMBER:  # also infinity; a huge int is exact, but no float (nor a reader) can use it
+            self.error(name, f"'{name}' must be a number no larger than {MAX_NUMBER:,}")
             return None
         if integer and value != int(value):
             self.error(name, f"'{name}' must be a whole number, found {value!r}")
@@ -130,7 +138,7 @@ class Fields:
 
     def check_url(self, name: str | int, text: str) -> str | None:
         if not is_safe_url(text) or any(ch.isspace() for ch in text):
-            self.error(name, f"{text!r} is not a usable link: use an http(s):// or mailto: URL, or a path")
+            self.error(name, f"{quoted(text)} is not a usable link: use an http(s):// or mailto: URL, or a path")
             return None
         return text
 
@@ -168,7 +176,7 @@ class Fields:
             item.error(None, f"'{name}' has no alt text: add 'alt:' describing the picture for people who cannot "
                              "see it")
         if src and (src.startswith("/") or ".." in src.split("/") or "://" in src):
-            item.error("src", f"'{name}' src {src!r} must be a path under content/, such as images/photo.jpg")
+            item.error("src", f"'{name}' src {quoted(src)} must be a path under content/, such as images/photo.jpg")
             return None
         return Image(src, alt or "", self.line(name)) if src else None
 
@@ -186,9 +194,9 @@ class Fields:
         known = sorted(self.read)
         for name in self.data:
             if name not in self.read:
-                close = difflib.get_close_matches(name, known, n=1)
+                close = difflib.get_close_matches(name[:100], known, n=1)
                 hint = f"did you mean '{close[0]}'?" if close else f"known fields: {', '.join(known)}"
-                self.error(name, f"unknown field '{name}' ({hint})")
+                self.error(name, f"unknown field {quoted(name)} ({hint})")
 
 
 def _kind(value: Any) -> str:

@@ -7,15 +7,16 @@ every problem is collected with its line so one run reports them all.
 from __future__ import annotations
 
 import re
+from html import escape
 from pathlib import PurePosixPath
 
 from ..errors import ContentError
-from ..markup import MarkupError, plain_text, render_block, render_inline
+from ..markup import MarkupError, plain_text, render_block, render_inline, strip_control_characters
 from ..model import PUBLICATION_TYPES, Author, Link, Metrics, Paper, PaperAuthor, PaperDate, Reference
 from ..slugs import normalize_name, slug_problem
 from ..taxonomy import Category, lookup_category, suggest_category
 from .fields import Fields
-from .yamldoc import YamlDoc, normalize_text, parse_front_matter, parse_yaml, read_front_matter
+from .yamldoc import YamlDoc, normalize_text, parse_front_matter, parse_yaml, quoted, read_front_matter
 
 _ARXIV_ID = re.compile(r"^(\d{4}\.\d{4,5}|[a-z\-]+(\.[A-Z]{2})?/\d{7})(v\d+)?$")
 _DOI = re.compile(r"^10\.\d{4,9}/\S+$")
@@ -59,7 +60,7 @@ def _render_title(fields: Fields, name: str, text: str) -> str:
         return render_inline(text)
     except MarkupError as exc:
         fields.error(name, f"{exc}")
-        return render_inline(text.replace("$", "\\$").replace("{", "\\{").replace("}", "\\}"))
+        return escape(text, quote=False)  # the build fails anyway: any HTML that shows the text will do
 
 
 def _render_body(errors: list[ContentError], src_path: str, body: str, first_line: int) -> str:
@@ -87,20 +88,20 @@ def parse_paper(src_path: str, text: str, errors: list[ContentError], digest: st
     code_url, has_code = _code_link(fields)
     arxiv = fields.text("arxiv")
     if arxiv is not None and not _ARXIV_ID.match(arxiv):
-        fields.error("arxiv", f"arxiv {arxiv!r} is not an arXiv identifier such as '2501.16937' or 'hep-th/9901001'")
+        fields.error("arxiv", f"arxiv {quoted(arxiv)} is not an arXiv identifier such as '2501.16937' or 'hep-th/9901001'")
         arxiv = None
     doi = fields.text("doi")
     if doi is not None:
         doi = re.sub(r"^(https?://(dx\.)?doi\.org/|doi:)", "", doi, flags=re.IGNORECASE)
         if not _DOI.match(doi):
-            fields.error("doi", f"doi {doi!r} is not a DOI such as '10.1145/3292500.3330701'")
+            fields.error("doi", f"doi {quoted(doi)} is not a DOI such as '10.1145/3292500.3330701'")
             doi = None
     pdf = fields.url("pdf")
     url = fields.url("url")
     venue = fields.text("venue")
     entry_type = fields.text("type")
     if entry_type is not None and entry_type not in PUBLICATION_TYPES:
-        fields.error("type", f"type {entry_type!r} is not one of: {', '.join(PUBLICATION_TYPES)}")
+        fields.error("type", f"type {quoted(entry_type)} is not one of: {', '.join(PUBLICATION_TYPES)}")
         entry_type = None
     publisher, volume, number, pages, institution, note = (
         fields.text(name) for name in ("publisher", "volume", "number", "pages", "institution", "note"))
@@ -112,7 +113,7 @@ def parse_paper(src_path: str, text: str, errors: list[ContentError], digest: st
         slug=slug, src_path=src_path, title=title, title_html=title_html, title_text=plain_text(title),
         authors=tuple(authors), et_al=et_al,
         date=date or PaperDate(1),  # with errors the record still goes on to linking; the build fails anyway
-        category=category, abstract=document.body.strip(), abstract_html=abstract_html, score=score,
+        category=category, abstract=strip_control_characters(document.body).strip(), abstract_html=abstract_html, score=score,
         citations=citations, code_url=code_url, has_code=has_code, arxiv=arxiv, doi=doi, pdf=pdf, url=url,
         venue=venue, type=entry_type, publisher=publisher, volume=volume, number=number, pages=pages,
         institution=institution, note=note, teaser=teaser, digest=digest,
@@ -125,7 +126,7 @@ def _category(fields: Fields) -> Category | None:
         return None
     category = lookup_category(code)
     if category is None:
-        fields.error("category", f"unknown arXiv category {code!r}{suggest_category(code)}")
+        fields.error("category", f"unknown arXiv category {quoted(code)}{suggest_category(code[:100])}")
     return category
 
 
@@ -225,9 +226,9 @@ def _author_links(fields: Fields | None) -> tuple[Link, ...]:
             links.append(Link(label, template.format(value)))
         elif (url := fields.check_url(key, value)) is not None:
             if key == "email" and not url.startswith("mailto:"):
-                fields.error(key, f"email {value!r} must be an address such as 'name@example.org'")
+                fields.error(key, f"email {quoted(value)} must be an address such as 'name@example.org'")
             elif key != "email" and not re.match(r"^https?://", url):
-                fields.error(key, f"'{key}' must be an http(s):// URL or a {label} name/id, found {value!r}")
+                fields.error(key, f"'{key}' must be an http(s):// URL or a {label} name/id, found {quoted(value)}")
             else:
                 links.append(Link(label, url))
     fields.finish()

@@ -1,7 +1,8 @@
 """YAML that remembers where each value came from, so every content error can name its line.
 
 Only plain data is built (no Python objects from tags), dates stay text for the readers to check, and
-documents that expand aliases into huge trees are refused instead of eating memory.
+documents that expand aliases into huge trees, or nest deeper than a person would write, are refused instead
+of eating memory or the stack.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 
 from ..errors import ContentError
+from ..markup import strip_control_characters
 
 try:  # libyaml's parser is several times faster; the pure-Python one is the fallback.
     from yaml import CSafeLoader as _Loader
@@ -21,6 +23,9 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 
 MAX_NODES = 100_000
 MAX_DEPTH = 64
+# libyaml builds its node tree recursively in C: tens of thousands of nested brackets overflow the C stack and
+# kill the process. Documents that could nest deeper than this are first walked as a flat event stream.
+_SAFE_TO_COMPOSE = 1_000
 
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 _STR_TAG = "tag:yaml.org,2002:str"
@@ -61,6 +66,12 @@ class FrontMatterFile:
     body_first_line: int
 
 
+def quoted(value: object, limit: int = 60) -> str:
+    """A value from content inside a message: quoted as repr quotes it (so on one line), and cut short."""
+    text = str(value)
+    return repr(text if len(text) <= limit else text[:limit - 1] + "…")
+
+
 def normalize_text(raw: str) -> str:
     """Drop a byte-order mark and turn CRLF/CR line ends into LF."""
     return raw.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
@@ -69,7 +80,14 @@ def normalize_text(raw: str) -> str:
 def parse_yaml(text: str, path: str, first_line: int = 1) -> YamlDoc:
     """Parse one YAML document; line numbers are counted from `first_line`."""
     try:
+        if _nesting_bound(text) > _SAFE_TO_COMPOSE:
+            _check_depth(text, path, first_line)
         root = yaml.compose(text, Loader=_Loader)
+    except yaml.reader.ReaderError as exc:
+        index = text.find(chr(exc.character)) if isinstance(exc.character, int) else -1
+        line = first_line + text.count("\n", 0, index) if index >= 0 else first_line
+        code = f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
+        raise ContentError(path, line, f"unprintable character {code} is not allowed in YAML; delete it") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = first_line + mark.line if mark else first_line
@@ -80,11 +98,31 @@ def parse_yaml(text: str, path: str, first_line: int = 1) -> YamlDoc:
                    f"{first_line + exc.context_mark.line}; {hint}"
         raise ContentError(path, line, f"YAML syntax error: {problem} ({hint})") from None
     except yaml.YAMLError as exc:
-        raise ContentError(path, first_line, f"YAML error: {exc}")
+        raise ContentError(path, first_line, f"YAML error: {str(exc).splitlines()[0] if str(exc) else exc!r}") \
+            from None
     lines: dict[KeyPath, int] = {}
     builder = _Builder(path, first_line, lines)
     data = builder.build(root, (), 0) if root is not None else None
     return YamlDoc(data, lines, path, first_line)
+
+
+def _nesting_bound(text: str) -> int:
+    """At least how deep the document's collections can nest: one level per bracket, and block collections
+    need more indentation every other level, so at most two per column of the longest line."""
+    return text.count("[") + text.count("{") + 2 * max(map(len, text.split("\n"))) + 2
+
+
+def _check_depth(text: str, path: str, first_line: int) -> None:
+    """Refuse a document nested deeper than MAX_DEPTH, reading it as events (libyaml parses without recursing)."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise ContentError(path, first_line + event.start_mark.line,
+                                   f"YAML nested more than {MAX_DEPTH} levels deep; write a flatter list or mapping")
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
 
 
 def read_front_matter(text: str, path: str, errors: list[ContentError]) -> FrontMatterFile | None:
@@ -102,7 +140,7 @@ def parse_front_matter(text: str, path: str) -> FrontMatterFile:
     if not lines or lines[0].strip() != "---":
         raise ContentError(path, 1, "expected YAML front matter: the file must start with a line '---'")
     for index in range(1, len(lines)):
-        if lines[index].strip() in ("---", "..."):
+        if lines[index].rstrip() in ("---", "..."):  # at the start of the line: indented, it is YAML text
             front = parse_yaml("\n".join(lines[1:index]), path, first_line=2)
             body_first_line = index + 2
             return FrontMatterFile(front, "\n".join(lines[index + 1:]), body_first_line)
@@ -127,19 +165,19 @@ class _Builder:
                                "recursively or exponentially are refused)")
         if not isinstance(node, yaml.ScalarNode) and node.tag not in _COLLECTION_TAGS:
             raise ContentError(self.path, self._line(node),
-                               f"YAML tag {node.tag!r} is not allowed in content; write plain text, numbers or lists")
+                               f"YAML tag {quoted(node.tag)} is not allowed in content; write plain text, numbers or lists")
         if isinstance(node, yaml.MappingNode):
             result: dict[Any, Any] = {}
             for key_node, value_node in node.value:
                 if not isinstance(key_node, yaml.ScalarNode):
                     raise ContentError(self.path, self._line(key_node), "mapping keys must be plain text")
-                name = self._scalar(key_node)
-                if name == "<<":
+                self._scalar(key_node)  # refuses tags
+                name = strip_control_characters(key_node.value)  # as written: `yes:` is 'yes', not 'True'
+                if name == "<<" and key_node.tag != "tag:yaml.org,2002:str":
                     raise ContentError(self.path, self._line(key_node), "YAML merge keys ('<<') are not supported")
-                name = str(name)
                 if name in result:
                     raise ContentError(self.path, self._line(key_node),
-                                       f"duplicate key {name!r}: each field may appear once")
+                                       f"duplicate key {quoted(name)}: each field may appear once")
                 self.lines[(*key, name)] = self._line(key_node)
                 result[name] = self.build(value_node, (*key, name), depth + 1)
             return result
@@ -153,11 +191,14 @@ class _Builder:
 
     def _scalar(self, node: yaml.Node) -> Any:
         if node.tag == _STR_TAG or node.tag == _TIMESTAMP_TAG:
-            return node.value  # text is the common case: the constructor would return it unchanged
+            # text is the common case: the constructor would return it unchanged; a double-quoted "\0" or
+            # "\x1b" would reach pages and feeds, where control characters are invalid
+            return node.value if node.value.isprintable() else strip_control_characters(node.value)
         if node.tag not in _PLAIN_TAGS:
             raise ContentError(self.path, self._line(node),
-                               f"YAML tag {node.tag!r} is not allowed in content; write plain text, numbers or lists")
+                               f"YAML tag {quoted(node.tag)} is not allowed in content; write plain text, numbers or lists")
         try:
             return _scalar_constructor.construct_object(node, deep=True)
         except (yaml.YAMLError, ValueError) as exc:
-            raise ContentError(self.path, self._line(node), f"invalid value {node.value!r}: {exc}")
+            raise ContentError(self.path, self._line(node),
+                               f"invalid value {quoted(node.value, 40)}: {str(exc).splitlines()[0]}") from None

@@ -58,10 +58,12 @@
       let shown = 0;
       for (const item of ordered) {
         const visible = (!category || item.dataset.category === category) && (!year || item.dataset.year === year);
-        item.hidden = !visible;
+        if (item.hidden === visible) item.hidden = !visible;
         if (visible) shown += 1;
-        list.appendChild(item);
       }
+      // Move the cards only when their order changed: on a long list, re-inserting every card on load costs a
+      // full style and layout pass for nothing.
+      if (ordered.some((item, index) => list.children[index] !== item)) list.append(...ordered);
       output.textContent = shown === items.length ? `${shown} papers` : `Showing ${shown} of ${items.length} papers`;
       if (updateUrl) {
         const next = new URLSearchParams(location.search);

@@ -1,0 +1,206 @@
+"""The build never writes (or reads) through a symbolic link planted in the site or its staging folder, and
+never builds into the project, a folder above it, `/` or the home folder however the path is spelled.
+
+(tests/test_output_folder.py covers foreign files, the plain dangerous locations and a symlinked output.)
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import run_portfolio
+from test_content_errors import make_project
+
+from generator.errors import UsageError
+from generator.output import OutputTree
+
+PRECIOUS = b"precious: must never change\n"
+
+
+def build(project: Path, *args: str) -> None:
+    result = run_portfolio("build", "--source", str(project), *args)
+    assert result.returncode == 0, result.stderr
+
+
+def tree(folder: Path) -> dict[str, bytes | None]:
+    """Every entry below `folder` without following links: bytes, None for a folder, b'LINK' for a link."""
+    entries: dict[str, bytes | None] = {}
+    for root, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            path = Path(root) / name
+            rel = path.relative_to(folder).as_posix()
+            entries[rel] = b"LINK" if path.is_symlink() else None if path.is_dir() else path.read_bytes()
+    return entries
+
+
+def links_in(folder: Path) -> list[str]:
+    return [rel for rel, data in tree(folder).items() if data == b"LINK"]
+
+
+def without_state(entries: dict[str, bytes | None]) -> dict[str, bytes | None]:
+    return {rel: data for rel, data in entries.items() if rel.split("/")[0] != ".portfolio"}
+
+
+def edit(project: Path) -> None:
+    """An edit that rewrites the paper's page and the pages that list it."""
+    paper = project / "content/papers/analytical-engine.md"
+    paper.write_text(paper.read_text().replace("Notes", "Edited notes"))
+
+
+def touch(project: Path) -> None:
+    """Same bytes, newer time: a whole build that writes no page, only the site's records."""
+    os.utime(project / "content/papers/analytical-engine.md")
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project built twice, so that the staging folder `.site.previous/` holds a whole generation."""
+    project = make_project(tmp_path_factory.mktemp("template") / "project")
+    build(project)
+    build(project, "--clean")
+    return project
+
+
+@pytest.fixture(scope="module")
+def edited_clean(template: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes | None]:
+    """A clean build of the template's content after `edit`, without its records."""
+    project = tmp_path_factory.mktemp("reference") / "project"
+    shutil.copytree(template / "content", project / "content")
+    edit(project)
+    build(project)
+    return without_state(tree(project / "site"))
+
+
+@pytest.fixture
+def built(template: Path, tmp_path: Path) -> Path:
+    """A copy of the template project for one test."""
+    project = tmp_path / "project"
+    shutil.copytree(template, project, symlinks=True)
+    return project
+
+
+@pytest.fixture
+def outside(tmp_path: Path) -> Path:
+    """A folder outside the site with a file in it: what a planted link points at."""
+    folder = tmp_path / "outside"
+    folder.mkdir()
+    (folder / "victim.txt").write_bytes(PRECIOUS)
+    return folder
+
+
+def plant(project: Path, where: str, outside: Path) -> None:
+    """Replace `where` (relative to the project) by a link into `outside`: to the victim file, or to the
+    folder itself where a folder stood."""
+    path = project / where
+    if path.is_dir():
+        shutil.rmtree(path)
+        os.symlink(outside, path)
+    else:
+        path.unlink(missing_ok=True)
+        os.symlink(outside / "victim.txt", path)
+
+
+@pytest.mark.parametrize("where, change", [
+    ("site/index.html", edit),  # a page the edit does not rewrite: it would be linked into the next one
+    ("site/papers/analytical-engine/index.html", edit),  # one it rewrites
+    ("site/papers", edit),  # a whole folder
+    ("site/.portfolio/inputs.tmp", touch),  # the records' temporary files, written when no page changes
+    ("site/.portfolio/state.tmp", touch),
+    ("site/.portfolio", touch),
+])
+def test_a_link_planted_in_the_site_is_refused_and_nothing_is_written_through_it(
+        built: Path, outside: Path, where: str, change: Callable[[Path], None]) -> None:
+    if where == "site/.portfolio":  # a copy of the records outside, so the site still looks like ours
+        shutil.copytree(built / where, outside / "records")
+        shutil.rmtree(built / where)
+        os.symlink(outside / "records", built / where)
+    else:
+        plant(built, where, outside)
+    site, staged, elsewhere = tree(built / "site"), tree(built / ".site.previous"), tree(outside)
+    change(built)
+    result = run_portfolio("build", "--source", str(built))
+    assert result.returncode == 2, result.stdout
+    assert "Traceback" not in result.stderr and "nothing was changed" in result.stderr
+    assert tree(outside) == elsewhere and (outside / "victim.txt").read_bytes() == PRECIOUS
+    assert tree(built / "site") == site and tree(built / ".site.previous") == staged
+
+
+@pytest.mark.parametrize("where", [
+    ".site.previous/.portfolio/journal",  # appended to by every build
+    ".site.previous/.portfolio/state.tmp",
+    ".site.previous/.portfolio/inputs.tmp",
+    ".site.previous/papers/analytical-engine/index.html",  # a file the edit rewrites
+    ".site.previous/static/style.css",  # one it carries over unchanged: it would become live as it is
+    ".site.previous/papers",
+])
+def test_a_link_planted_in_the_staging_folder_is_removed_never_followed(
+        built: Path, outside: Path, edited_clean: dict[str, bytes | None], where: str) -> None:
+    plant(built, where, outside)
+    elsewhere = tree(outside)
+    edit(built)
+    build(built)
+    assert tree(outside) == elsewhere and (outside / "victim.txt").read_bytes() == PRECIOUS
+    assert links_in(built / "site") == [] and links_in(built / ".site.previous") == []
+    assert without_state(tree(built / "site")) == edited_clean
+
+
+@pytest.mark.parametrize("target", ["other-site", "records"])
+def test_a_linked_staging_folder_or_records_folder_is_refused(built: Path, tmp_path: Path,
+                                                              target: str) -> None:
+    """`.site.previous` linked to another generator-made folder, or its `.portfolio` linked elsewhere."""
+    if target == "other-site":
+        victim, where = tmp_path / "other-site", built / ".site.previous"
+        shutil.copytree(built / "site", victim)
+    else:
+        victim, where = tmp_path / "records", built / ".site.previous/.portfolio"
+        shutil.copytree(where, victim)
+    shutil.rmtree(where)
+    os.symlink(victim, where)
+    before, site = tree(victim), tree(built / "site")
+    edit(built)
+    result = run_portfolio("build", "--source", str(built))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "refusing" in result.stderr
+    assert tree(victim) == before and tree(built / "site") == site
+
+
+def test_a_link_planted_while_the_preview_server_runs_is_never_followed(tmp_path: Path,
+                                                                        outside: Path) -> None:
+    """The preview server keeps one OutputTree and checks the site only when it starts; a file it would link
+    into the next generation is looked at (lstat) first."""
+    site = tmp_path / "site"
+    tree_ = OutputTree(site)
+    for version in (b"one", b"two"):  # the second generation rewrites a.html: it must be linked next time
+        tree_.begin()
+        tree_.put("a.html", version, version.decode())
+        tree_.put("b.html", b"b", "b")
+        tree_.commit()
+    (site / "a.html").unlink()
+    os.symlink(outside / "victim.txt", site / "a.html")
+    tree_.begin()
+    with pytest.raises(UsageError, match="no longer a file"):
+        tree_.put("a.html", b"two", "two")  # unchanged bytes: the live file would be hard-linked
+    tree_.abort()
+    assert os.stat(outside / "victim.txt").st_nlink == 1  # not hard-linked into the staging folder
+    assert links_in(tmp_path / ".site.previous") == [] and (outside / "victim.txt").read_bytes() == PRECIOUS
+
+
+@pytest.mark.parametrize("command, spelling", [
+    ("build", "."), ("build", ".."), ("build", "content/.."), ("build", "./site/.."), ("build", "~"),
+    ("build", "~/"), ("serve", "."), ("serve", "~"),
+])
+def test_refuses_the_project_a_folder_above_it_or_home_however_spelled(tmp_path: Path, command: str,
+                                                                       spelling: str) -> None:
+    project = make_project(tmp_path / "project")
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "notes.txt").write_text("mine")
+    extra = ("--port", "0") if command == "serve" else ()
+    result = run_portfolio(command, "--source", ".", "--output", spelling, *extra, cwd=project,
+                           env={"HOME": str(home)}, timeout=60)
+    assert result.returncode == 2 and "refusing" in result.stderr, result.stderr
+    assert sorted(os.listdir(project)) == ["content"] and os.listdir(home) == ["notes.txt"]
