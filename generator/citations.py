@@ -69,14 +69,40 @@ def _bibtex_text(text: str) -> str:
     text = "".join(piece if len(piece) > 1 and piece.startswith("$") and piece.endswith("$")
                    else _LATEX_SPECIALS.sub(r"\\\1", piece).replace("~", r"\textasciitilde{}") for piece in pieces)
     if "{" in text or "}" in text:
-        depth = 0
-        for char in text:
-            depth += {"{": 1, "}": -1}.get(char, 0)
-            if depth < 0:
-                break
-        if depth != 0:
-            text = text.replace("{", r"\{").replace("}", r"\}")
+        text = _balance_braces(text)
+    if text.endswith("\\"):  # a backslash just before the value's closing brace would escape it
+        body = text.rstrip("\\")
+        text = body + r"\textbackslash{}" * (len(text) - len(body))
     return "{" + text + "}"
+
+
+_BRACE = re.compile(r"\\\\|\\?[{}]")
+
+
+def _balance_braces(text: str) -> str:
+    """Braces BibTeX can parse: it counts `{` and `}` even when escaped, so an unmatched one (escaped or not)
+    would end the value early or swallow the rest of the file. Matched pairs stay; the others become
+    `\\textbraceleft{}` / `\\textbraceright{}`, which print the same."""
+    opened: list[re.Match[str]] = []
+    unmatched: list[re.Match[str]] = []
+    for token in _BRACE.finditer(text):
+        if token.group(0).endswith("{"):
+            opened.append(token)
+        elif token.group(0).endswith("}"):
+            if opened:
+                opened.pop()
+            else:
+                unmatched.append(token)
+    unmatched += opened
+    if not unmatched:
+        return text
+    pieces: list[str] = []
+    index = 0
+    for token in sorted(unmatched, key=lambda match: match.start()):
+        pieces += [text[index:token.start()], r"\textbraceleft{}" if token.group(0).endswith("{") else r"\textbraceright{}"]
+        index = token.end()
+    pieces.append(text[index:])
+    return "".join(pieces)
 
 
 def _bibtex_fields(paper: Paper, page_url: str | None, with_abstract: bool) -> list[tuple[str, str]]:
@@ -177,7 +203,8 @@ def paper_ris(paper: Paper, page_url: str | None = None) -> str:
     if paper.category:
         lines.append(("KW", paper.category.name))
     lines.append(("ER", ""))
-    return "".join(f"{tag}  - {value}".rstrip() + "\r\n" for tag, value in lines)
+    # one line per tag: a line break inside a value (a multi-line `pages:`) would start a record of its own
+    return "".join(f"{tag}  - {' '.join(value.split())}".rstrip() + "\r\n" for tag, value in lines)
 
 
 def csl_item(paper: Paper, page_url: str | None = None) -> dict[str, object]:

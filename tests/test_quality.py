@@ -22,7 +22,8 @@ def test_every_page_passes_the_nu_html_checker(built_example: Path, capsys: pyte
     started = time.perf_counter()
     result = subprocess.run([checker, "--root", str(built_example), "--also-check-css"],
                             capture_output=True, text=True, timeout=300)
-    pages = sum(1 for path in built_example.rglob("*.html") if not path.relative_to(built_example).as_posix().startswith("."))
+    pages = sum(1 for path in built_example.rglob("*.html")
+                if not path.relative_to(built_example).as_posix().startswith("."))
     with capsys.disabled():
         print(f"\n[quality] Nu HTML checker, example site: {pages} pages and the CSS, "
               f"exit status {result.returncode}, {time.perf_counter() - started:.1f} s", flush=True)

@@ -153,9 +153,13 @@ class Fields:
         return list(enumerate(value))
 
     def item_text(self, name: str, index: int, value: Any) -> str | None:
-        if isinstance(value, bool) or not isinstance(value, (str, int, float)) or not str(value).strip():
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             self.errors.append(self.doc.error((*self.key, name, index),
                                               f"item {index + 1} of '{name}' must be text, found {_kind(value)}"))
+            return None
+        if not str(value).strip():
+            self.errors.append(self.doc.error((*self.key, name, index),
+                                              f"item {index + 1} of '{name}' is empty; remove it or write its text"))
             return None
         return str(value).strip()
 
