@@ -33,9 +33,10 @@ _PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
 _PRIVATE_MARKS = re.compile("[\ue000-\ue002]")
 _DEFUSED_BRACKET = "\ue002"  # a `[` that cannot start a link, hidden from Python-Markdown (see _defuse_brackets)
 # C0 and C1 controls (not tab, newline, carriage return) and non-characters: invalid in XML, errors in HTML.
-_CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef"
-                                 + "".join(chr(plane * 0x10000 + 0xFFFE) + chr(plane * 0x10000 + 0xFFFF)
-                                           for plane in range(17)) + "]")
+# The non-characters beyond U+FFFF have a pattern of their own: in one class they make every search slow.
+_CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff]")
+_ASTRAL_NONCHARACTERS = re.compile("[" + "".join(chr(plane * 0x10000 + 0xFFFE) + chr(plane * 0x10000 + 0xFFFF)
+                                                 for plane in range(1, 17)) + "]")
 _MATH_ENTITY = re.compile(r"&#x([0-9A-Fa-f]{1,6});")
 MAX_NESTING = 50  # braces deeper than this are refused: no real formula needs them, and they would recurse
 _URL_SCHEME = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9+.\-]*):")
@@ -64,12 +65,13 @@ class _Span:
 
 def strip_control_characters(text: str) -> str:
     """Text without the characters that no page or feed may contain (they are invisible anyway)."""
-    return _CONTROL_CHARACTERS.sub("", text)
+    text = _CONTROL_CHARACTERS.sub("", text)
+    return text if text.isascii() or max(text) <= "\uffff" else _ASTRAL_NONCHARACTERS.sub("", text)
 
 
 def is_safe_url(url: str) -> bool:
     """True for relative URLs and web/mail links; false for `javascript:`, `data:` and the like."""
-    cleaned = _CONTROL_CHARACTERS.sub("", url).replace(" ", "")
+    cleaned = strip_control_characters(url).replace(" ", "")
     match = _URL_SCHEME.match(cleaned)
     return match is None or match.group(1).lower() in SAFE_URL_SCHEMES
 
@@ -247,7 +249,7 @@ def _math_characters(text: str) -> str:
         code = int(match.group(1), 16)
         return chr(code) if code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else ""
 
-    return _CONTROL_CHARACTERS.sub("", _MATH_ENTITY.sub(character, text)) if "&" in text else text
+    return strip_control_characters(_MATH_ENTITY.sub(character, text)) if "&" in text else text
 
 
 def _escape_text(text: str) -> str:
@@ -258,7 +260,7 @@ def _escape_text(text: str) -> str:
 
 def render_inline(text: str, offset: int = 0) -> str:
     """One line of content text (a title, a name) as HTML: math, text macros, everything else escaped."""
-    text = _CONTROL_CHARACTERS.sub("", text)
+    text = strip_control_characters(text)
     _check_nesting(text, offset)
     return _render_inline(text, offset)
 
@@ -277,7 +279,7 @@ def _render_inline(text: str, offset: int) -> str:
 
 def plain_text(text: str) -> str:
     """Content text with LaTeX markup removed, for `<title>`, metadata and search."""
-    text = _CONTROL_CHARACTERS.sub("", text)
+    text = strip_control_characters(text)
     text = re.sub(r"\$\$|\\[()\[\]]", "", text)
     text = re.sub(r"(?<!\\)\$", "", text)
     text = re.sub(r"\\[a-zA-Z]+\s*\{([^{}]*)\}", r"\1", text)
@@ -378,7 +380,7 @@ def render_block(text: str) -> str:
 
     A MarkupError's offset counts characters of `text` as given.
     """
-    cleaned = _PRIVATE_MARKS.sub("", _CONTROL_CHARACTERS.sub("", text))
+    cleaned = _PRIVATE_MARKS.sub("", strip_control_characters(text))
     stripped = cleaned.strip()
     if not stripped:
         return ""
@@ -542,7 +544,7 @@ def _new_document_markdown() -> tuple[markdown.Markdown, _LinkResolver]:
 def render_document(text: str, resolve: Callable[[str], str]) -> RenderedDocument:
     """A page's Markdown body: the usual extensions (tables, footnotes, highlighted code, heading anchors,
     a table of contents), math, and links to content files resolved by `resolve`."""
-    cleaned = _PRIVATE_MARKS.sub("", _CONTROL_CHARACTERS.sub("", text))
+    cleaned = _PRIVATE_MARKS.sub("", strip_control_characters(text))
     lead = len(cleaned) - len(cleaned.lstrip())
     try:
         shielded, fragments = _shield_latex(cleaned.strip())

@@ -7,6 +7,7 @@ of eating memory or the stack.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,7 +81,7 @@ def normalize_text(raw: str) -> str:
 def parse_yaml(text: str, path: str, first_line: int = 1) -> YamlDoc:
     """Parse one YAML document; line numbers are counted from `first_line`."""
     try:
-        if _nesting_bound(text) > _SAFE_TO_COMPOSE:
+        if _may_nest_deeply(text):
             _check_depth(text, path, first_line)
         root = yaml.compose(text, Loader=_Loader)
     except yaml.reader.ReaderError as exc:
@@ -106,10 +107,13 @@ def parse_yaml(text: str, path: str, first_line: int = 1) -> YamlDoc:
     return YamlDoc(data, lines, path, first_line)
 
 
-def _nesting_bound(text: str) -> int:
-    """At least how deep the document's collections can nest: one level per bracket, and block collections
-    need more indentation every other level, so at most two per column of the longest line."""
-    return text.count("[") + text.count("{") + 2 * max(map(len, text.split("\n"))) + 2
+_LONG_LINE = re.compile(r"^[^\n]{300}", re.MULTILINE)
+
+
+def _may_nest_deeply(text: str) -> bool:
+    """Whether the collections can nest more than _SAFE_TO_COMPOSE deep: at most one level per bracket, and
+    block collections need more indentation every other level, so two per column of the longest line."""
+    return text.count("[") + text.count("{") > _SAFE_TO_COMPOSE - 2 * 300 - 2 or _LONG_LINE.search(text) is not None
 
 
 def _check_depth(text: str, path: str, first_line: int) -> None:
@@ -171,10 +175,12 @@ class _Builder:
             for key_node, value_node in node.value:
                 if not isinstance(key_node, yaml.ScalarNode):
                     raise ContentError(self.path, self._line(key_node), "mapping keys must be plain text")
-                self._scalar(key_node)  # refuses tags
-                name = strip_control_characters(key_node.value)  # as written: `yes:` is 'yes', not 'True'
-                if name == "<<" and key_node.tag != "tag:yaml.org,2002:str":
+                if key_node.tag == "tag:yaml.org,2002:merge":
                     raise ContentError(self.path, self._line(key_node), "YAML merge keys ('<<') are not supported")
+                self._scalar(key_node)  # refuses tags
+                name = key_node.value  # as written: `yes:` is 'yes', not 'True'
+                if not name.isprintable():
+                    name = strip_control_characters(name)
                 if name in result:
                     raise ContentError(self.path, self._line(key_node),
                                        f"duplicate key {quoted(name)}: each field may appear once")
