@@ -134,7 +134,10 @@ def cmd_serve(args: argparse.Namespace, console: Console) -> int:
             console.detail(f"{time.strftime('%H:%M:%S')} ready for fast rebuilds (caches filled in "
                            f"{(time.perf_counter() - started) * 1000:.0f} ms)")
 
+    last_failed = False
+
     def report(changed: set[str] | None) -> None:
+        nonlocal last_failed
         outcome = rebuild(run_build, changed, state, lambda error: _error_lines(root, error))
         what = ", ".join(outcome.changed[:3]) + (f" and {len(outcome.changed) - 3} more" if len(outcome.changed) > 3 else "")
         stamp = time.strftime("%H:%M:%S")
@@ -143,9 +146,12 @@ def cmd_serve(args: argparse.Namespace, console: Console) -> int:
                             "last good site")
             for line in outcome.errors:
                 console.problem("", f"  {line}")
-        else:
+        elif outcome.rendered or outcome.written or last_failed or changed is None:
             console.result(f"{stamp} {what}: {outcome.rendered} pages re-rendered, {outcome.written} files "
                            f"written in {outcome.milliseconds:.0f} ms")
+        else:  # a save that changed nothing, or an editor's late second event for a file already rebuilt
+            console.detail(f"{stamp} {what}: unchanged ({outcome.milliseconds:.0f} ms)")
+        last_failed = bool(outcome.errors)
 
     def stop(signum: int, frame: object) -> None:
         raise KeyboardInterrupt

@@ -154,6 +154,14 @@ def test_a_burst_of_saves_is_one_rebuild(server: ServeProcess) -> None:
     assert [l for l in server.drain(1.0) if "re-rendered" in l] == []
 
 
+def test_a_save_that_changes_nothing_is_not_reported(server: ServeProcess) -> None:
+    paper = server.project / PAPER
+    paper.write_text(paper.read_text())  # what an editor's second event after a rebuild looks like, too
+    assert [l for l in server.drain(1.5) if "re-rendered" in l or "failed" in l] == []
+    paper.write_text(paper.read_text().replace("Causal language models", "Causal LM"))
+    assert "taid-temporally" in server.wait_for(r"pages re-rendered")
+
+
 def test_a_bad_edit_keeps_the_last_good_site_and_the_next_good_save_recovers(server: ServeProcess) -> None:
     project = server.project
     paper = project / PAPER
