@@ -24,6 +24,7 @@ from .model import Site
 from .output import FINGERPRINT, OutputTree, TreeShare, check_output_location
 from .plan import PageSpec, plan_site, search_shard_specs
 from .project import Progress, Project
+from .readers.yamldoc import quoted
 from .render import make_environment, render_fragment, render_page, template_digests
 from .search import CHUNK, SearchIndex, shard_name
 from .sources import CONTENT_DIR
@@ -95,10 +96,21 @@ def _same_relations(old: Site, new: Site) -> bool:
             and old.papers.keys() == new.papers.keys())
 
 
+def _check_page_templates(theme: LoadedTheme, site: Site) -> None:
+    """A free page's `template:` must name a template that exists, and the error belongs to that line."""
+    errors = [ContentError(page.src_path, page.template_line,
+                           f"template {quoted(page.template)} is neither in templates/ nor in the default theme; "
+                           f"add templates/{page.template} or use 'page.html'")
+              for page in site.pages.values() if theme.files.template_path(page.template) is None]
+    if errors:
+        raise BuildFailed(errors)
+
+
 class SitePages:
     """Every page of one site with one theme: which exist, what each is made of, and their bytes."""
 
     def __init__(self, theme: LoadedTheme, site: Site, root: Path, previous: SitePages | None = None) -> None:
+        _check_page_templates(theme, site)
         self.theme = theme
         self.site = site
         self.root = root

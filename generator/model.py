@@ -84,6 +84,7 @@ class Page:
     description: str
     nav: int | None  # its place in the navigation, if it has one
     template: str
+    template_line: int  # where the `template:` field is (0: not given, 'page.html')
     body: str
     body_line: int
     links: tuple[ContentLink, ...]

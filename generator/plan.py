@@ -8,6 +8,7 @@ from . import urls
 from .errors import BuildFailed, ContentError
 from .images import Variant, stem, variants
 from .model import Image, Site
+from .sources import CONTENT_DIR
 
 PAPER_FILES = (("cite.bib", "paper_bib"), ("cite.ris", "paper_ris"), ("cite.json", "paper_csl"))
 AUTHOR_BIBLIOGRAPHY = "publications.bib"
@@ -79,7 +80,7 @@ def plan_site(site: Site, static_files: list[str], search: tuple[int, list[str]]
     ]
     if site.config.cname:
         specs.append(PageSpec("CNAME", "CNAME.txt", "cname"))  # GitHub Pages: the custom domain
-    _check_unique_destinations(specs)
+    _check_unique_destinations(specs, site)
     return specs
 
 
@@ -104,16 +105,42 @@ def is_html_page(spec: PageSpec) -> bool:
     return spec.template.endswith(".html")
 
 
-def _check_unique_destinations(specs: list[PageSpec]) -> None:
-    """Two pages may never write one file, also not when the file system ignores case."""
+def _check_unique_destinations(specs: list[PageSpec], site: Site) -> None:
+    """Two pages may never write one file, also not when the file system ignores case. When one of them is
+    the user's file (a copied asset, a free page), the error names that file: it is the one to move."""
     seen: dict[str, PageSpec] = {}
     errors = []
     for spec in specs:
         folded = spec.dest.lower()
         if folded in seen:
-            errors.append(ContentError(spec.dest, 0, f"two pages would be written to the same file "
-                                                     f"({seen[folded].kind} '{seen[folded].key}' and "
-                                                     f"{spec.kind} '{spec.key}')"))
+            first = seen[folded]
+            mine, other = (first, spec) if _content_file(spec, site) is None else (spec, first)
+            source = _content_file(mine, site)
+            if source is None:
+                errors.append(ContentError(spec.dest, 0, f"two pages would be written to the same file "
+                                                         f"({first.kind} '{first.key}' and {spec.kind} '{spec.key}')"))
+            else:
+                errors.append(ContentError(source, 0, f"would be published as '{mine.dest}', which is also "
+                                                      f"{_described(other, site)}; move or rename it"))
         seen[folded] = spec
     if errors:
         raise BuildFailed(errors)
+
+
+def _content_file(spec: PageSpec, site: Site) -> str | None:
+    """The user's file a page comes from directly, if it is one (not a page made from records)."""
+    if spec.kind == "asset":
+        return f"{CONTENT_DIR}/{spec.key}"
+    if spec.kind == "page":
+        return site.pages[spec.key].src_path
+    return None
+
+
+def _described(spec: PageSpec, site: Site) -> str:
+    source = _content_file(spec, site)
+    if source is not None:
+        return f"where {source} goes"
+    if spec.kind == "static":
+        return f"the theme's file '{spec.key}'"
+    what = {"index": "home", "not_found": "'not found'"}.get(spec.kind, spec.kind.replace("_", " "))
+    return f"the generated {what} page" + (f" of '{spec.key}'" if spec.key else "")

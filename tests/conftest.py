@@ -35,6 +35,28 @@ def run_portfolio(*args: str, cwd: Path | None = None, timeout: float = 120,
     return Run(completed.returncode, completed.stdout, completed.stderr)
 
 
+def build_ok(project: Path, *args: str) -> None:
+    """`portfolio build` of `project`, which must succeed."""
+    result = run_portfolio("build", "--source", str(project), *args)
+    assert result.returncode == 0, result.stderr
+
+
+def file_tree(folder: Path) -> dict[str, bytes | None]:
+    """Every entry below `folder` without following links: bytes, None for a folder, b'LINK' for a link."""
+    entries: dict[str, bytes | None] = {}
+    for root, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            path = Path(root) / name
+            rel = path.relative_to(folder).as_posix()
+            entries[rel] = b"LINK" if path.is_symlink() else None if path.is_dir() else path.read_bytes()
+    return entries
+
+
+def without_state(entries: dict[str, bytes | None]) -> dict[str, bytes | None]:
+    """A site's files without the generator's bookkeeping (.portfolio/)."""
+    return {rel: data for rel, data in entries.items() if rel.split("/")[0] != ".portfolio"}
+
+
 def write_files(root: Path, files: dict[str, str]) -> None:
     for rel, text in files.items():
         path = root / rel

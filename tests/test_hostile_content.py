@@ -922,19 +922,29 @@ def test_line_breaks_and_braces_stay_inside_their_field_in_citation_files() -> N
     assert "\\textbraceright{}" in (out / "papers/p/cite.bib").read_text()
 
 
-@pytest.mark.xfail(strict=True, reason="plan.py reports these at the output path (index.html:0), not at the content "
-                                       "file; see the hardening report for the fix")
-@pytest.mark.parametrize("path", ["content/index.html", "content/static/site.js", "content/About/index.html",
-                                  "content/files/A.pdf", "content/sitemap.xml"])
-def test_files_that_would_overwrite_a_generated_page_are_errors_at_the_file(path: str) -> None:
+@pytest.mark.parametrize(("path", "reported_at", "message"), [
+    ("content/index.html", "content/index.html", "the generated home page"),
+    ("content/static/site.js", "content/static/site.js", "the theme's file 'site.js'"),
+    ("content/About/index.html", "content/About/index.html", "where content/pages/about.md goes"),
+    ("content/sitemap.xml", "content/sitemap.xml", "the generated sitemap page"),
+    ("content/files/A.pdf", "content/files/a.pdf", "where content/files/A.pdf goes"),  # the same on macOS
+])
+def test_files_that_would_overwrite_a_generated_page_are_errors_at_the_file(path: str, reported_at: str,
+                                                                              message: str) -> None:
     files = {**valid_project(), path: b"<script>alert(1)</script>", "content/files/a.pdf": b"%PDF"}
-    fails_with(files, path, "")
+    fails_with(files, reported_at, f"{message}; move or rename it")
 
 
 def test_template_field_cannot_name_another_kind_of_page() -> None:
     files = valid_project()
     files["content/pages/about.md"] = front_matter({"title": "About", "template": "paper.html"}, "x")
     fails_with(files, "content/pages/about.md", "template 'paper.html'", 3)
+
+
+def test_template_field_must_name_a_template_that_exists() -> None:
+    files = valid_project()
+    files["content/pages/about.md"] = front_matter({"title": "About", "template": "fancy.html"}, "x")
+    fails_with(files, "content/pages/about.md", "template 'fancy.html' is neither in templates/", 3)
 
 
 # --- The real command -------------------------------------------------------------------------------------

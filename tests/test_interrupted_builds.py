@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import REPO, run_portfolio
+from conftest import REPO, build_ok, file_tree, without_state
 
 sys.path.insert(0, str(REPO))
 
@@ -28,26 +28,6 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="re
 
 PAPERS = 400
 MOMENT_TIMEOUT = 60.0  # seconds to reach the moment to kill at; a build takes about 4 s
-
-
-def build(project: Path, *args: str) -> None:
-    result = run_portfolio("build", "--source", str(project), *args)
-    assert result.returncode == 0, result.stderr
-
-
-def tree(folder: Path) -> dict[str, bytes | None]:
-    """Every entry below `folder`: a file's bytes, None for a folder; symbolic links would show as 'LINK'."""
-    entries: dict[str, bytes | None] = {}
-    for root, dirs, files in os.walk(folder):
-        for name in dirs + files:
-            path = Path(root) / name
-            rel = path.relative_to(folder).as_posix()
-            entries[rel] = b"LINK" if path.is_symlink() else None if path.is_dir() else path.read_bytes()
-    return entries
-
-
-def without_state(entries: dict[str, bytes | None]) -> dict[str, bytes | None]:
-    return {rel: data for rel, data in entries.items() if rel.split("/")[0] != ".portfolio"}
 
 
 def edit_title(project: Path) -> None:
@@ -68,17 +48,17 @@ def prepared(tmp_path_factory: pytest.TempPathFactory) -> Prepared:
     root = tmp_path_factory.mktemp("interrupted")
     template = root / "template"
     write_corpus(template, PAPERS)
-    build(template)
+    build_ok(template)
     paper = min((template / "content/papers").glob("*.md"))
     paper.write_text(paper.read_text().replace("\n---\n", "\n---\nFirst edit. ", 1))
-    build(template)  # the staging folder now holds a whole generation, with its state
+    build_ok(template)  # the staging folder now holds a whole generation, with its state
     reference_project = root / "reference"
     shutil.copytree(template / "content", reference_project / "content")
     edit_title(reference_project)
-    build(reference_project, "--clean")
-    reference = without_state(tree(reference_project / "site"))
+    build_ok(reference_project, "--clean")
+    reference = without_state(file_tree(reference_project / "site"))
     assert len(reference) > 2000
-    before = tree(template / "site")
+    before = file_tree(template / "site")
     rewritten = [rel for rel, data in reference.items() if data is not None and data != before.get(rel)]
     return Prepared(template, before, reference, sum(len(rel) + 1 for rel in rewritten))
 
@@ -179,10 +159,10 @@ def test_kill_9_leaves_the_site_intact_and_the_next_build_repairs_it(prepared: P
     time.sleep(0.3)
     assert journal_size(journal) == size  # nothing goes on writing into the staging folder
 
-    assert tree(project / "site") == prepared.before  # byte for byte, its records included
+    assert file_tree(project / "site") == prepared.before  # byte for byte, its records included
 
-    build(project)
-    assert without_state(tree(project / "site")) == prepared.reference
+    build_ok(project)
+    assert without_state(file_tree(project / "site")) == prepared.reference
     assert not journal.exists()
     print(f"kill -9 while {moment}: site intact, workers seen {len(seen_workers)}, none survived; "
           "next build equals a clean build")

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import run_portfolio
+from conftest import build_ok, file_tree, run_portfolio, without_state
 from test_content_errors import make_project
 
 from generator.errors import UsageError
@@ -21,28 +21,8 @@ from generator.output import OutputTree
 PRECIOUS = b"precious: must never change\n"
 
 
-def build(project: Path, *args: str) -> None:
-    result = run_portfolio("build", "--source", str(project), *args)
-    assert result.returncode == 0, result.stderr
-
-
-def tree(folder: Path) -> dict[str, bytes | None]:
-    """Every entry below `folder` without following links: bytes, None for a folder, b'LINK' for a link."""
-    entries: dict[str, bytes | None] = {}
-    for root, dirs, files in os.walk(folder):
-        for name in dirs + files:
-            path = Path(root) / name
-            rel = path.relative_to(folder).as_posix()
-            entries[rel] = b"LINK" if path.is_symlink() else None if path.is_dir() else path.read_bytes()
-    return entries
-
-
 def links_in(folder: Path) -> list[str]:
-    return [rel for rel, data in tree(folder).items() if data == b"LINK"]
-
-
-def without_state(entries: dict[str, bytes | None]) -> dict[str, bytes | None]:
-    return {rel: data for rel, data in entries.items() if rel.split("/")[0] != ".portfolio"}
+    return [rel for rel, data in file_tree(folder).items() if data == b"LINK"]
 
 
 def edit(project: Path) -> None:
@@ -60,8 +40,8 @@ def touch(project: Path) -> None:
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A project built twice, so that the staging folder `.site.previous/` holds a whole generation."""
     project = make_project(tmp_path_factory.mktemp("template") / "project")
-    build(project)
-    build(project, "--clean")
+    build_ok(project)
+    build_ok(project, "--clean")
     return project
 
 
@@ -71,8 +51,8 @@ def edited_clean(template: Path, tmp_path_factory: pytest.TempPathFactory) -> di
     project = tmp_path_factory.mktemp("reference") / "project"
     shutil.copytree(template / "content", project / "content")
     edit(project)
-    build(project)
-    return without_state(tree(project / "site"))
+    build_ok(project)
+    return without_state(file_tree(project / "site"))
 
 
 @pytest.fixture
@@ -120,13 +100,13 @@ def test_a_link_planted_in_the_site_is_refused_and_nothing_is_written_through_it
         os.symlink(outside / "records", built / where)
     else:
         plant(built, where, outside)
-    site, staged, elsewhere = tree(built / "site"), tree(built / ".site.previous"), tree(outside)
+    site, staged, elsewhere = file_tree(built / "site"), file_tree(built / ".site.previous"), file_tree(outside)
     change(built)
     result = run_portfolio("build", "--source", str(built))
     assert result.returncode == 2, result.stdout
     assert "Traceback" not in result.stderr and "nothing was changed" in result.stderr
-    assert tree(outside) == elsewhere and (outside / "victim.txt").read_bytes() == PRECIOUS
-    assert tree(built / "site") == site and tree(built / ".site.previous") == staged
+    assert file_tree(outside) == elsewhere and (outside / "victim.txt").read_bytes() == PRECIOUS
+    assert file_tree(built / "site") == site and file_tree(built / ".site.previous") == staged
 
 
 @pytest.mark.parametrize("where", [
@@ -140,12 +120,12 @@ def test_a_link_planted_in_the_site_is_refused_and_nothing_is_written_through_it
 def test_a_link_planted_in_the_staging_folder_is_removed_never_followed(
         built: Path, outside: Path, edited_clean: dict[str, bytes | None], where: str) -> None:
     plant(built, where, outside)
-    elsewhere = tree(outside)
+    elsewhere = file_tree(outside)
     edit(built)
-    build(built)
-    assert tree(outside) == elsewhere and (outside / "victim.txt").read_bytes() == PRECIOUS
+    build_ok(built)
+    assert file_tree(outside) == elsewhere and (outside / "victim.txt").read_bytes() == PRECIOUS
     assert links_in(built / "site") == [] and links_in(built / ".site.previous") == []
-    assert without_state(tree(built / "site")) == edited_clean
+    assert without_state(file_tree(built / "site")) == edited_clean
 
 
 @pytest.mark.parametrize("target", ["other-site", "records"])
@@ -160,12 +140,12 @@ def test_a_linked_staging_folder_or_records_folder_is_refused(built: Path, tmp_p
         shutil.copytree(where, victim)
     shutil.rmtree(where)
     os.symlink(victim, where)
-    before, site = tree(victim), tree(built / "site")
+    before, site = file_tree(victim), file_tree(built / "site")
     edit(built)
     result = run_portfolio("build", "--source", str(built))
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "refusing" in result.stderr
-    assert tree(victim) == before and tree(built / "site") == site
+    assert file_tree(victim) == before and file_tree(built / "site") == site
 
 
 def test_a_link_planted_while_the_preview_server_runs_is_never_followed(tmp_path: Path,

@@ -77,8 +77,9 @@ def parse_page(src_path: str, text: str, errors: list[ContentError], digest: str
         if problem:
             errors.append(ContentError(src_path, 1, f"page path: {problem}"))
     _check_body(errors, src_path, document.body, document.body_first_line)
-    return Page(path, src_path, title, description, nav, template, document.body, document.body_first_line,
-                content_links(document.body, document.body_first_line), digest)
+    template_line = fields.line("template") if fields.has("template") else 0
+    return Page(path, src_path, title, description, nav, template, template_line, document.body,
+                document.body_first_line, content_links(document.body, document.body_first_line), digest)
 
 
 def parse_news(src_path: str, text: str, errors: list[ContentError], digest: str = "") -> NewsItem | None:
