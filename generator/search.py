@@ -12,8 +12,10 @@ up to date per document: an edit re-renders only the shards whose words changed.
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
+import sys
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -49,15 +51,22 @@ class Document:
     path: str  # site path
     title: str
     detail: str
-    terms: tuple[tuple[str, int], ...]  # (term, fields), sorted
+    terms: tuple[str, ...]  # sorted
+    fields: bytes  # each term's fields (a bit mask), in the same order
+
+    def postings(self) -> dict[str, int]:
+        return dict(zip(self.terms, self.fields))
 
 
-def _fields(parts: Iterable[tuple[str, int]]) -> tuple[tuple[str, int], ...]:
+def _fields(parts: Iterable[tuple[str, int]]) -> tuple[tuple[str, ...], bytes]:
+    """Terms and their fields, compact: a site has a million of them, mostly the same few thousand words,
+    so each word is one shared string and each mask one byte."""
     masks: dict[str, int] = {}
     for text, field in parts:
         for term in tokenize(text):
             masks[term] = masks.get(term, 0) | field
-    return tuple(sorted(masks.items()))
+    ordered = sorted(masks)
+    return tuple(map(sys.intern, ordered)), bytes(masks[term] for term in ordered)
 
 
 def paper_document(site: Site, slug: str) -> Document:
@@ -66,7 +75,7 @@ def paper_document(site: Site, slug: str) -> Document:
     hidden = [site.authors[key].name for key in site.hidden_authors(slug)]
     shown = ", ".join(names[:3]) + (" et al." if paper.et_al or len(names) > 3 else "")
     return Document("p", paper_path(slug), paper.title_text, f"{shown} · {paper.date.year}",
-                    _fields([(paper.title_text, TITLE), (" ".join(names + hidden), AUTHOR),
+                    *_fields([(paper.title_text, TITLE), (" ".join(names + hidden), AUTHOR),
                              (html_to_text(paper.abstract_html), ABSTRACT)]))
 
 
@@ -75,7 +84,7 @@ def author_document(site: Site, slug: str) -> Document:
     count = len(site.author_papers[slug])
     detail = f"{count} paper{'s' if count != 1 else ''}" + (f" · {author.affiliation}" if author.affiliation else "")
     return Document("a", author_path(slug), author.name, detail,
-                    _fields([(" ".join((author.name, *author.aliases)), TITLE | AUTHOR),
+                    *_fields([(" ".join((author.name, *author.aliases)), TITLE | AUTHOR),
                              (author.affiliation or "", ABSTRACT)]))
 
 
@@ -85,37 +94,80 @@ class SearchIndex:
     def __init__(self, site: Site, previous: SearchIndex | None = None, candidates: set[str] | None = None) -> None:
         """`candidates`: when known, the only document keys that may have changed since `previous`."""
         self.site = site
-        self.keys = ["@" + slug for slug in sorted(site.authors)] + sorted(site.papers)
+        self.keys = _document_keys(site, previous)
         self.postings: dict[str, dict[int, int]]
+        self.documents: list[Document]
+        self.terms_by_prefix: dict[str, list[str]]
+        self._touched_terms: set[str] = set()  # terms whose postings _replace changed
         same_documents = previous is not None and previous.keys == self.keys
-        self.documents: list[Document] = []
-        changed: set[int] = set()
-        for number, key in enumerate(self.keys):
-            old = previous.documents[number] if same_documents and previous is not None else None
-            if old is not None and (key not in candidates if candidates is not None
-                                    else self._unchanged(previous, key)):  # type: ignore[arg-type]
-                self.documents.append(old)
-                continue
-            document = author_document(site, key[1:]) if key.startswith("@") else paper_document(site, key)
-            self.documents.append(document)
-            if old is None or old != document:
-                changed.add(number)
         if same_documents and previous is not None:
+            changed = (self._update_candidates(previous, candidates) if candidates is not None
+                       else self._update_all(previous))
             self.postings = dict(previous.postings)  # shallow: a term's postings are copied when they change
             self.changed_prefixes: set[str] | None = set()
             self.changed_chunks: set[int] | None = {number // CHUNK for number in changed}
             for number in changed:
                 self._replace(number, previous.documents[number], self.documents[number])
-        else:
-            self.postings = {}
-            for number, document in enumerate(self.documents):
-                for term, fields in document.terms:
-                    self.postings.setdefault(term, {})[number] = fields
-            self.changed_prefixes = self.changed_chunks = None  # everything may differ
-        self.terms_by_prefix: dict[str, list[str]] = {}
-        for term in sorted(self.postings):
-            self.terms_by_prefix.setdefault(term[:2], []).append(term)
-        self.prefixes = sorted(self.terms_by_prefix)
+            self._index_terms(previous)
+            return
+        self.documents = [self._document(key) for key in self.keys]
+        self.postings = {}
+        for number, document in enumerate(self.documents):
+            for term, fields in zip(document.terms, document.fields):
+                self.postings.setdefault(term, {})[number] = fields
+        self.changed_prefixes = self.changed_chunks = None  # everything may differ
+        self._index_terms(None)
+
+    def _document(self, key: str) -> Document:
+        return author_document(self.site, key[1:]) if key.startswith("@") else paper_document(self.site, key)
+
+    def _update_all(self, previous: SearchIndex) -> list[int]:
+        """Remake every document that may have changed; returns the numbers of those that did."""
+        self.documents = []
+        changed: list[int] = []
+        for number, key in enumerate(self.keys):
+            old = previous.documents[number]
+            document = old if self._unchanged(previous, key) else self._document(key)
+            self.documents.append(document)
+            if document is not old and document != old:
+                changed.append(number)
+        return changed
+
+    def _update_candidates(self, previous: SearchIndex, candidates: set[str]) -> list[int]:
+        """Remake only the candidates' documents, found by bisection: the cost of an edit, not of the site."""
+        self.documents = list(previous.documents)
+        authors = len(self.site.authors)
+        changed: list[int] = []
+        for key in sorted(candidates):
+            low, high = (0, authors) if key.startswith("@") else (authors, len(self.keys))
+            number = bisect.bisect_left(self.keys, key, low, high)
+            if number == high or self.keys[number] != key:
+                continue
+            document = self._document(key)
+            if document != self.documents[number]:
+                self.documents[number] = document
+                changed.append(number)
+        return sorted(changed)
+
+    def _index_terms(self, previous: SearchIndex | None) -> None:
+        """Terms by their first two letters; from the previous index, only terms that came or went move."""
+        if previous is None:
+            self.terms_by_prefix = {}
+            for term in sorted(self.postings):
+                self.terms_by_prefix.setdefault(term[:2], []).append(term)
+            self.prefixes = sorted(self.terms_by_prefix)
+            return
+        self.terms_by_prefix = dict(previous.terms_by_prefix)
+        came = {term for term in self._touched_terms if term in self.postings and term not in previous.postings}
+        went = {term for term in self._touched_terms if term not in self.postings and term in previous.postings}
+        for prefix in {term[:2] for term in came | went}:
+            terms = set(self.terms_by_prefix.get(prefix, ())) - went | {term for term in came if term[:2] == prefix}
+            if terms:
+                self.terms_by_prefix[prefix] = sorted(terms)
+            else:
+                del self.terms_by_prefix[prefix]
+        same = self.terms_by_prefix.keys() == previous.terms_by_prefix.keys()
+        self.prefixes = previous.prefixes if same else sorted(self.terms_by_prefix)
 
     def _unchanged(self, previous: SearchIndex, key: str) -> bool:
         """Whether a document must be the same as before: the very same records, links and names."""
@@ -131,7 +183,7 @@ class SearchIndex:
 
     def _replace(self, number: int, old: Document, new: Document) -> None:
         """Move one document's postings from its old terms to its new ones (copying what is shared)."""
-        before, after = dict(old.terms), dict(new.terms)
+        before, after = old.postings(), new.postings()
         for term in before.keys() | after.keys():
             if before.get(term) == after.get(term):
                 continue
@@ -145,6 +197,7 @@ class SearchIndex:
             else:
                 self.postings.pop(term, None)
             self.changed_prefixes.add(term[:2])  # type: ignore[union-attr]
+            self._touched_terms.add(term)
 
     def shard(self, prefix: str) -> bytes:
         terms = {}
@@ -166,6 +219,14 @@ class SearchIndex:
     def manifest(self) -> bytes:
         return _json({"version": 1, "documents": len(self.documents), "chunk": CHUNK,
                       "shards": [shard_name(prefix) for prefix in self.prefixes]})
+
+
+def _document_keys(site: Site, previous: SearchIndex | None) -> list[str]:
+    """Authors ("@" + slug), then papers, each sorted; the previous list while neither set changed."""
+    if (previous is not None and previous.site.authors is site.authors
+            and previous.site.papers.keys() == site.papers.keys()):
+        return previous.keys
+    return ["@" + slug for slug in sorted(site.authors)] + sorted(site.papers)
 
 
 def _json(value: object) -> bytes:
