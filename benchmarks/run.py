@@ -454,6 +454,7 @@ class Options:
     seed: int
     json_file: Path | None
     keep: bool
+    scenarios: tuple[str, ...] = SCENARIOS
 
 
 def measure_size(papers: int, options: Options, usable: list[str]) -> list[Measurement]:
@@ -462,7 +463,7 @@ def measure_size(papers: int, options: Options, usable: list[str]) -> list[Measu
     The floor's listing of our clean build lives in a scratch folder of its own, as the disk root reuses it after
     ROOT's built sites are gone."""
     results: list[Measurement] = []
-    roots: list[tuple[Path, tuple[str, ...]]] = [(options.root, SCENARIOS)]
+    roots: list[tuple[Path, tuple[str, ...]]] = [(options.root, options.scenarios)]
     if options.disk_root is not None:
         roots.append((options.disk_root, ("cold",)))
     with tempfile.TemporaryDirectory(prefix="bench-listing-") as scratch:
@@ -520,6 +521,8 @@ def parse_options(argv: list[str] | None = None) -> Options:
                         help="comma-separated, from %(default)s; empty for none")
     parser.add_argument("--repeat", type=int, default=1, help="runs per scenario; the median is reported")
     parser.add_argument("--timeout", type=float, default=900, help="seconds allowed per build")
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS),
+                        help="our scenarios to run, comma-separated, from %(default)s (cold always runs)")
     parser.add_argument("--serve-edits", type=int, default=5, help="edits timed in serve-edit (median)")
     parser.add_argument("--seed", type=int, default=1, help="corpus seed")
     parser.add_argument("--json", type=Path, dest="json_file", help="also append the JSON lines to this file")
@@ -529,11 +532,15 @@ def parse_options(argv: list[str] | None = None) -> Options:
     unknown = [name for name in chosen if name not in peers.PEERS]
     if unknown:
         parser.error(f"unknown peer {', '.join(unknown)}; choose from {', '.join(peers.PEERS)}")
+    scenarios = tuple(name.strip() for name in args.scenarios.split(",") if name.strip())
+    if set(scenarios) - set(SCENARIOS):
+        parser.error(f"unknown scenario {', '.join(sorted(set(scenarios) - set(SCENARIOS)))}; "
+                     f"choose from {', '.join(SCENARIOS)}")
     if args.repeat < 1 or args.serve_edits < 1 or any(n < 1 for n in args.papers):
         parser.error("--papers, --repeat and --serve-edits must be at least 1")
     return Options(args.papers, args.root.expanduser().absolute(),
                    args.disk_root.expanduser().absolute() if args.disk_root else None, chosen, args.repeat,
-                   args.timeout, args.serve_edits, args.seed, args.json_file, args.keep)
+                   args.timeout, args.serve_edits, args.seed, args.json_file, args.keep, scenarios)
 
 
 def _terminate(signum: int, frame: object) -> None:
