@@ -150,6 +150,7 @@ class SitePages:
         else:
             self.specs = plan_site(site, list(theme.static_files), self.search_layout)
         self.removed = sorted(removed)  # files the previous build made that no page makes now (fast path)
+        self._by_dest: dict[str, PageSpec] | None = None
         self.inputs: dict[str, PageInputs] = {}
         self.showing: dict[str, list[str]] | None = None  # paper or author slug -> pages that show it
         self.dirty: list[PageSpec] | None = None  # when known: the only pages that may have changed
@@ -166,14 +167,13 @@ class SitePages:
                 dests.add(manifest)
                 self.inputs = {dest: inputs for dest, inputs in self.inputs.items()
                                if dest not in removed and dest != manifest}
-            by_dest = {spec.dest: spec for spec in self.specs} if removed or dests - self.previous.specs_by_dest().keys() \
-                else self.previous.specs_by_dest()
+            by_dest = self.specs_by_dest()
             self.dirty = [by_dest[dest] for dest in sorted(dests) if dest in by_dest]
-        self._by_dest: dict[str, PageSpec] | None = None
         self.card_variants: set[tuple[str, bool]] = set()  # (heading, show_abstract) pairs templates asked for
         self.warm: bool = self.previous is not None and self.previous.warm
 
     def specs_by_dest(self) -> dict[str, PageSpec]:
+        """Pages by destination; while the plan stays the same list, each build hands the index to the next."""
         if self._by_dest is None:
             previous = self.previous
             self._by_dest = previous.specs_by_dest() if previous is not None and previous.specs is self.specs \

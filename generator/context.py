@@ -182,7 +182,8 @@ class Facts:
     def changed_since(self, previous: Facts) -> tuple[set[str], set[str]]:
         """Papers and authors whose facts may differ from the previous build's (a superset, cheaply found)."""
         site, old = self.site, previous.site
-        authors = {slug for slug, author in site.authors.items() if old.authors.get(slug) is not author}
+        authors = set() if site.authors is old.authors else {
+            slug for slug, author in site.authors.items() if old.authors.get(slug) is not author}
         papers = {slug for slug, paper in site.papers.items() if old.papers.get(slug) is not paper}
         if site.author_links is not old.author_links or site.listed_by is not old.listed_by:
             papers.update(slug for slug, links in site.author_links.items() if old.author_links.get(slug) != links)

@@ -18,6 +18,8 @@ import marshal
 import os
 import shutil
 import stat
+import struct
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -26,10 +28,13 @@ from typing import Final, TextIO
 from .errors import UsageError
 
 STATE_DIR = ".portfolio"
-STATE_FILE = f"{STATE_DIR}/state"
+STATE_FILE = f"{STATE_DIR}/state"  # a snapshot of the records...
+STATE_LOG = f"{STATE_DIR}/state-log"  # ...and the changes appended since, so an edit writes only its own records
 JOURNAL_FILE = f"{STATE_DIR}/journal"
 INPUTS_FILE = f"{STATE_DIR}/inputs"  # what the generation was built from: "<stamp> <file count>"
-STATE_FORMAT = "research-portfolio output state 2"
+STATE_FORMAT = "research-portfolio output state 3"
+OLD_STATE_FORMATS = ("research-portfolio output state 2",)  # a snapshot alone: read, and rewritten as format 3
+_FRAME = struct.Struct("<II")  # before each appended change: its length and CRC-32, so a torn append is seen
 
 
 # What the generator knows of one file it made: (sha1 of its bytes, its inode, the fingerprint of what it was
@@ -56,8 +61,6 @@ class TreeShare:
     new: dict[str, FileRecord]
     stats: WriteStats
     touched: list[str]
-    synced: set[str]
-    copied: list[str]
     made_dirs: set[str]
 
 
@@ -82,19 +85,53 @@ def check_output_location(output: Path, project: Path) -> None:
         raise UsageError(f"refusing to build into {output}: it is a symbolic link; give the real folder")
 
 
-def _read_state(folder: Path) -> dict[str, FileRecord] | None:
-    """The files a generation holds, or None if the folder has no readable state.
+def _read_state(folder: Path) -> tuple[dict[str, FileRecord], str | None] | None:
+    """The files a generation holds and the id of its change log, or None if the folder has no readable state.
 
-    marshal, not pickle: reading it can build only plain values, never run code.
+    The id is None when changes cannot be appended safely (a torn or foreign log, an old snapshot): the
+    next save then writes a whole snapshot. marshal, not pickle: reading it can build only plain values.
     """
     try:
         raw = marshal.loads(_read_small(folder / STATE_FILE))
-        if raw.get("format") != STATE_FORMAT:
+        if raw.get("format") not in (STATE_FORMAT, *OLD_STATE_FORMATS):
             return None
         files = raw["files"]
-        return files if isinstance(files, dict) else None
+        if not isinstance(files, dict):
+            return None
+        log_id = raw.get("log")
+        if not isinstance(log_id, str) or not _replay_log(folder / STATE_LOG, log_id, files):
+            log_id = None
+        return files, log_id
     except (OSError, ValueError, EOFError, TypeError, AttributeError):
         return None
+
+
+def _replay_log(log: Path, log_id: str, files: dict[str, FileRecord]) -> bool:
+    """Apply the changes appended after the snapshot `log_id`; False if the log does not end cleanly.
+
+    A change whose frame is torn (a kill while appending), or that follows another snapshot (a kill between
+    writing a snapshot and removing the old log), ends the replay: what follows it is never applied.
+    """
+    try:
+        data = _read_small(log)
+    except FileNotFoundError:
+        return True
+    offset = 0
+    while offset < len(data):
+        if offset + _FRAME.size > len(data):
+            return False
+        size, check = _FRAME.unpack_from(data, offset)
+        payload = data[offset + _FRAME.size:offset + _FRAME.size + size]
+        if len(payload) != size or zlib.crc32(payload) != check:
+            return False
+        entry_id, changed, gone = marshal.loads(payload)
+        if entry_id != log_id or not isinstance(changed, dict) or not isinstance(gone, list):
+            return False
+        files.update(changed)
+        for dest in gone:
+            files.pop(dest, None)
+        offset += _FRAME.size + size
+    return True
 
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
@@ -187,21 +224,22 @@ class OutputTree:
     """The output folder across builds: the live generation, and the staging one each build turns into the next.
 
     One instance may serve many builds (the preview server keeps it), so the records of both generations
-    are read from disk once and then kept in step in memory.
+    are read from disk once and then kept in step in memory. A build that carries most files over (an
+    edit) tracks which records it set, so that it costs what it changed, not what the site holds.
     """
 
     def __init__(self, output: Path) -> None:
         self.output = output
         self.staging = staging_dir_for(output)
         self._recover_interrupted_swap()
-        self.live = self._load_live()
-        self.staged = self._load_staging()
+        self.live, self._live_log = self._load_live()
+        self.staged, self._staged_log = self._load_staging()  # log id None: the staged records differ from disk
         self._behind = _out_of_step(self.staged, self.live)
         self.new: dict[str, FileRecord] = {}
         self.stats = WriteStats()
+        self._assigned: set[str] = set()  # records this build set one by one...
+        self._carried: set[str] | None = None  # ...the rest carried over from the live site, but for these
         self._touched: list[str] = []
-        self._synced: set[str] = set()  # staged files this build made hard links of the live ones
-        self._copied: list[str] = []  # ...or copies of them, where the file system has no hard links
         self._made_dirs: set[str] = set()
         self._journal: TextIO | None = None
 
@@ -220,33 +258,34 @@ class OutputTree:
         elif not self.staging.exists():
             os.rename(swapping, self.staging)
 
-    def _load_live(self) -> dict[str, FileRecord]:
+    def _load_live(self) -> tuple[dict[str, FileRecord], str | None]:
         if self.output.is_symlink():
             raise UsageError(f"refusing to build into {self.output}: it is a symbolic link; "
                              "give the real folder")
         if not self.output.exists():
-            return {}
+            return {}, None
         if not self.output.is_dir():
             raise UsageError(f"{self.output} is a file, not a folder; choose another --output")
         if not _is_ours(self.output):
             if any(self.output.iterdir()):
                 raise UsageError(f"refusing to write into {self.output}: it holds files that Research Portfolio "
                                  "did not make. Move them away (or choose another --output); nothing was changed.")
-            return {}
-        records = _read_state(self.output)
-        if records is None:
+            return {}, None
+        state = _read_state(self.output)
+        if state is None:
             raise UsageError(f"{self.output} was made by Research Portfolio, but its build records are missing or "
                              "from another version, so files you may have added cannot be told apart. Delete the "
                              "folder (after saving anything of yours in it) to rebuild it; nothing was changed.")
+        records = state[0]
         foreign = _entries_not_made_by_us(self.output, records)
         if foreign:
             listed = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
             raise UsageError(f"{self.output} holds files the generator did not make: {listed}. Move them "
                              "to content/ or templates/static/ (or away; symbolic links too); nothing was "
                              "changed.")
-        return records
+        return state
 
-    def _load_staging(self) -> dict[str, FileRecord]:
+    def _load_staging(self) -> tuple[dict[str, FileRecord], str | None]:
         """The staging folder's files; those an interrupted build touched (see the journal) are unknown.
 
         The staging folder is the generator's own scratch space: a symbolic link (or other odd entry) found in
@@ -259,28 +298,30 @@ class OutputTree:
                              "remove it. Nothing was changed.")
         if staging.exists() and not _is_ours(staging):
             raise UsageError(f"refusing to use {staging}: it exists but was not made by Research Portfolio")
-        records = _read_state(staging) if staging.exists() else None
-        if records is not None and _scan(staging)[1]:
-            records = None
-        if records is None:
+        state = _read_state(staging) if staging.exists() else None
+        if state is not None and _scan(staging)[1]:
+            state = None
+        if state is None:
             if staging.exists():
                 shutil.rmtree(staging)  # ours, but its state is unreadable or it holds links
             (staging / STATE_DIR).mkdir(parents=True)
-            return {}
+            return {}, None
+        records, log_id = state
         journal = staging / JOURNAL_FILE
         if journal.exists():
             for dest in journal.read_text("utf-8").splitlines():
                 records.pop(dest, None)
-        return records
+            log_id = None
+        return records, log_id
 
     # -- one build -------------------------------------------------------------------------------------------
 
     def begin(self) -> None:
         self.new = {}
         self.stats = WriteStats()
+        self._assigned = set()
+        self._carried = None
         self._touched = []
-        self._synced = set()
-        self._copied = []
         self._made_dirs = set()
         flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | _NOFOLLOW
         journal = os.open(self.staging / JOURNAL_FILE, flags, 0o666)
@@ -297,6 +338,7 @@ class OutputTree:
     def keep_all_except(self, dests: Iterable[str]) -> None:
         """Carry over every live file but these, at the cost of the few the staging folder lacks."""
         excluded = set(dests)
+        self._carried = excluded
         self.new.update(self.live)
         for dest in excluded:
             self.new.pop(dest, None)
@@ -307,10 +349,10 @@ class OutputTree:
 
     def start_share(self) -> None:
         """In a forked worker: record only what this process does from now on (see `share`)."""
-        self.new, self.stats, self._touched, self._synced, self._copied = {}, WriteStats(), [], set(), []
+        self.new, self.stats, self._touched = {}, WriteStats(), []
 
     def share(self) -> TreeShare:
-        return TreeShare(self.new, self.stats, self._touched, self._synced, self._copied, self._made_dirs)
+        return TreeShare(self.new, self.stats, self._touched, self._made_dirs)
 
     def expect_share(self, dests: Iterable[str]) -> None:
         """A worker may touch these staged files: if the build fails, they are no longer known."""
@@ -319,12 +361,11 @@ class OutputTree:
     def absorb(self, share: TreeShare) -> None:
         """Take over what a worker wrote and linked into the staging folder."""
         self.new.update(share.new)
+        self._assigned.update(share.new)
         for name in ("written", "linked", "removed", "unchanged"):
             setattr(self.stats, name, getattr(self.stats, name) + getattr(share.stats, name))
         self.stats.changed_paths.extend(share.stats.changed_paths)
         self._touched.extend(share.touched)
-        self._synced.update(share.synced)
-        self._copied.extend(share.copied)
         self._made_dirs.update(share.made_dirs)
 
     def put(self, dest: str, data: bytes, fingerprint: str) -> None:
@@ -339,6 +380,7 @@ class OutputTree:
         with open(path, "xb") as handle:
             handle.write(data)
         self.new[dest] = (digest, os.stat(path).st_ino, fingerprint)
+        self._assigned.add(dest)
         self.stats.written += 1
         self.stats.changed_paths.append(dest)
 
@@ -354,6 +396,7 @@ class OutputTree:
         return path
 
     def _link_from_live(self, dest: str, record: FileRecord) -> None:
+        self._assigned.add(dest)
         staged = self.staged.get(dest)
         if staged is not None and staged[INODE] == record[INODE] and staged[DIGEST] == record[DIGEST]:
             self.new[dest] = record
@@ -365,12 +408,9 @@ class OutputTree:
         path = self._touch(dest)
         try:
             os.link(source, path, follow_symlinks=False)
-        except OSError:
+        except OSError:  # no hard links here: a copy, whose other inode tells the two generations apart
             shutil.copyfile(source, path, follow_symlinks=False)
             record = (record[DIGEST], os.stat(path).st_ino, record[FINGERPRINT])
-            self._copied.append(dest)  # a copy, not the same file: the two generations differ here
-        else:
-            self._synced.add(dest)
         self.new[dest] = record
         self.stats.linked += 1
 
@@ -393,35 +433,54 @@ class OutputTree:
         `inputs_stamp` names the inputs this generation was made from (see stamp.py), so that the next
         build can tell that nothing changed without reading anything.
         """
-        removed = self.live.keys() - self.new.keys()
+        removed = self._removed()
         self.stats.removed = len(removed)
+        changed = self._changed(removed)
         if self.stats.written == 0 and not removed and len(self.new) == len(self.live):  # nothing changed
-            if any(self.new[d][FINGERPRINT] != self.live[d][FINGERPRINT] for d in self.new):
-                _write_state(self.output, self.new)  # same bytes, newer fingerprints: skip re-rendering next time
+            compared = self.new if changed is None else changed
+            if any(self.new[d][FINGERPRINT] != self.live[d][FINGERPRINT] for d in compared):
+                # same bytes, newer fingerprints: skip re-rendering next time
+                self._live_log = _save_state(self.output, self.new, self.live, changed, self._live_log)
             if self.output.exists():
                 _write_inputs_stamp(self.output, inputs_stamp, len(self.new))
-            self.staged = {**self.staged, **self.new}
-            self._finish_staging(self.staged, None)
-            self.live = self.new
-            self._behind -= self._synced
+            staged = {**self.staged, **self.new}
+            self._finish_staging(staged, None if changed is None else self._behind | changed, None)
+            self.staged, self.live = staged, self.new
+            self._behind = {dest for dest in self._behind if dest not in self.new}
             return self.stats
-        stale = sorted(self.staged.keys() - self.new.keys())
+        # What the staging folder holds beyond the new generation: staged files the live site lacks (all
+        # among those out of step) and files this build removed.
+        stale = sorted(d for d in self._behind | removed if d in self.staged and d not in self.new)
         for dest in stale:
             self._touch(dest)
         _remove_empty_parents(self.staging, stale)
-        self._finish_staging(self.new, inputs_stamp)
+        self._finish_staging(self.new, None if changed is None else self._behind | changed, inputs_stamp)
         if self.output.exists():
             _exchange(self.staging, self.output)
             self.staged, self.live = self.live, self.new
-            # The old site is now the staging folder: it differs from the new one where this build wrote,
-            # and lacks what it removed; everything else is the same files (hard links).
-            self._behind = set(self.stats.changed_paths) | set(self._copied) | removed
+            self._staged_log, self._live_log = self._live_log, self._staged_log
+            # The old site is now the staging folder: it differs from the new one where this build changed
+            # records, and lacks what it removed; everything else is the same files (hard links).
+            self._behind = changed if changed is not None else _out_of_step(self.staged, self.live)
         else:
             os.rename(self.staging, self.output)
             (self.staging / STATE_DIR).mkdir(parents=True)
             self.staged, self.live = {}, self.new
+            self._staged_log, self._live_log = None, self._staged_log
             self._behind = set(self.live)
         return self.stats
+
+    def _changed(self, removed: set[str]) -> set[str] | None:
+        """The files whose records differ from the live ones, when this build carried most over (else None)."""
+        if self._carried is None:
+            return None
+        return {dest for dest in self._assigned if self.live.get(dest) != self.new[dest]} | removed
+
+    def _removed(self) -> set[str]:
+        """Live files the new generation lacks; after an edit, found among the few not carried over."""
+        if self._carried is None:
+            return self.live.keys() - self.new.keys()
+        return {dest for dest in self._carried if dest in self.live and dest not in self.new}
 
     def abort(self) -> None:
         """Leave the site untouched; the staged files this build touched are no longer known."""
@@ -431,27 +490,76 @@ class OutputTree:
         for dest in self._touched:
             self.staged.pop(dest, None)
         self._behind.update(self._touched)
+        self._staged_log = None  # the records in memory now lack some on disk: the next save writes them all
 
-    def _finish_staging(self, records: dict[str, FileRecord], inputs_stamp: str | None) -> None:
+    def _finish_staging(self, records: dict[str, FileRecord], changed: set[str] | None,
+                        inputs_stamp: str | None) -> None:
+        """Record the staging folder's new generation; `changed`: the only records that may differ (None: any)."""
         assert self._journal is not None
         self._journal.close()
         self._journal = None
-        _write_state(self.staging, records)
+        self._staged_log = _save_state(self.staging, records, self.staged, changed, self._staged_log)
         _write_inputs_stamp(self.staging, inputs_stamp, len(records))
         (self.staging / JOURNAL_FILE).unlink()
 
 
 def _out_of_step(staged: dict[str, FileRecord], live: dict[str, FileRecord]) -> set[str]:
-    """Files the staging folder does not share with the live site (the last build's changes, mostly)."""
-    behind = {dest for dest, record in live.items() if (old := staged.get(dest)) is None or old[INODE] != record[INODE]}
+    """Files whose staged record differs from the live one (the last build's changes, mostly)."""
+    behind = {dest for dest, record in live.items() if staged.get(dest) != record}
     behind.update(staged.keys() - live.keys())
     return behind
 
 
-def _write_state(folder: Path, records: dict[str, FileRecord]) -> None:
-    state = {"format": STATE_FORMAT, "files": records}
+def _save_state(folder: Path, records: dict[str, FileRecord], saved: dict[str, FileRecord],
+                changed: set[str] | None, log_id: str | None) -> str:
+    """Make `folder`'s state say `records`; returns the id of its log. `saved` is what the state says now.
+
+    An edit appends only the records among `changed` that differ; a whole snapshot is written when the
+    state on disk is not known to match `saved` (log_id None), when any record may have changed (None), or
+    once the log has grown to a quarter of the snapshot, so that reading it stays cheap.
+    """
+    if log_id is None or changed is None:
+        return _write_state(folder, records)
+    update = {dest: records[dest] for dest in changed if dest in records and saved.get(dest) != records[dest]}
+    gone = [dest for dest in changed if dest in saved and dest not in records]
+    if _append_state(folder, log_id, update, gone):
+        return log_id
+    return _write_state(folder, records)
+
+
+def _append_state(folder: Path, log_id: str, update: dict[str, FileRecord], gone: list[str]) -> bool:
+    """Append one change to the log; False when a snapshot should be written instead (or the log is a link)."""
+    payload = marshal.dumps((log_id, update, gone))
+    try:
+        snapshot = os.lstat(folder / STATE_FILE).st_size
+        descriptor = os.open(folder / STATE_LOG, os.O_WRONLY | os.O_APPEND | os.O_CREAT | _NOFOLLOW, 0o666)
+    except OSError:
+        return False
+    try:
+        size = os.fstat(descriptor).st_size
+        if size > snapshot // 4:
+            return False
+        frame = _FRAME.pack(len(payload), zlib.crc32(payload)) + payload
+        try:
+            complete = os.write(descriptor, frame) == len(frame)
+        except OSError:
+            complete = False
+        if not complete:  # a full disk: no torn change may stay for later ones to follow
+            os.ftruncate(descriptor, size)
+            return False
+    finally:
+        os.close(descriptor)
+    return True
+
+
+def _write_state(folder: Path, records: dict[str, FileRecord]) -> str:
+    """A new snapshot under a new log id; the old log, whose changes it holds, is removed after it."""
+    log_id = os.urandom(8).hex()
+    state = {"format": STATE_FORMAT, "log": log_id, "files": records}
     (folder / STATE_DIR).mkdir(exist_ok=True)
     _replace_file(folder / STATE_FILE, marshal.dumps(state))
+    (folder / STATE_LOG).unlink(missing_ok=True)
+    return log_id
 
 
 def _remove_empty_parents(folder: Path, removed: list[str]) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from generator.build import Builder
 from generator.errors import BuildFailed
+from generator.output import STATE_LOG, OutputTree
 from generator.project import Project
 
 NAMES = ["Ada Lovelace", "Alan Turing", "Grace Hopper", "Edsger Dijkstra", "Barbara Liskov", "Donald Knuth"]
@@ -177,3 +178,62 @@ def test_a_template_edit_re_renders_only_the_pages_that_use_it(tmp_path: Path) -
     result = builder.build(set())
     category_pages = {p for p in first.changed if p.startswith("categories/") and p != "categories/index.html"}
     assert set(result.changed) == category_pages and result.rendered == len(category_pages)
+
+
+def edit_until_built(builder: Builder, scratch: Scratch, step: int) -> None:
+    """An edit built as the preview server builds it: every other one an abstract alone (the common case,
+    which carries every other file over), the others at random; a broken one is repaired and built again."""
+    if step % 2:
+        changed = scratch.random_edit()
+    else:
+        path = f"content/papers/{scratch.rng.choice(scratch.papers)}.md"
+        text = (scratch.root / path).read_text()
+        changed = {scratch.write(path, text.replace("words", f"words {scratch.rng.random():.3f}"))}
+    try:
+        builder.build(changed)
+    except BuildFailed:
+        broken = scratch.root / min(changed)
+        broken.write_text(broken.read_text().replace("category: [unclosed", "category:"))
+        builder.build(changed)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_records_appended_after_each_edit_read_back_as_the_records_kept_in_memory(tmp_path: Path,
+                                                                                  seed: int) -> None:
+    """An edit appends only its own records to the state log; a later `portfolio build` reads them all."""
+    scratch = Scratch(tmp_path / "project", random.Random(seed))
+    watched = Builder(Project(scratch.root), tmp_path / "site")
+    watched.build()
+    appended = 0
+    for step in range(12):
+        edit_until_built(watched, scratch, step)
+        assert watched.tree is not None
+        on_disk = OutputTree(tmp_path / "site")
+        assert on_disk.live == watched.tree.live and on_disk.staged == watched.tree.staged
+        appended += (tmp_path / "site" / STATE_LOG).exists()
+    assert appended >= 3  # (a small site's log soon outgrows a quarter of its snapshot, and is folded in)
+    later = Builder(Project(scratch.root), tmp_path / "site").build()
+    assert later.written == 0 and later.removed == 0
+    Builder(Project(scratch.root), tmp_path / "clean").build()
+    assert tree(tmp_path / "site") == tree(tmp_path / "clean")
+
+
+def test_a_torn_change_at_the_end_of_the_state_log_is_ignored_and_replaced_by_a_snapshot(tmp_path: Path) -> None:
+    scratch = Scratch(tmp_path / "project", random.Random(3))
+    watched = Builder(Project(scratch.root), tmp_path / "site")
+    watched.build()
+    for step in range(3):
+        edit_until_built(watched, scratch, 2 * step)
+    log = tmp_path / "site" / STATE_LOG
+    assert log.exists()
+    with log.open("ab") as handle:
+        handle.write(b"\x40\x00\x00\x00\x00\x00\x00\x00partial")  # a kill while appending
+    assert watched.tree is not None and OutputTree(tmp_path / "site").live == watched.tree.live
+    later = Builder(Project(scratch.root), tmp_path / "site")
+    later.build()
+    for step in range(2):  # the torn folder turns staging, then gets the next generation: as a whole snapshot
+        edit_until_built(later, scratch, 2 * step)
+    logs = [folder / STATE_LOG for folder in (tmp_path / "site", tmp_path / ".site.previous")]
+    assert not any(log.exists() and b"partial" in log.read_bytes() for log in logs)
+    Builder(Project(scratch.root), tmp_path / "clean").build()
+    assert tree(tmp_path / "site") == tree(tmp_path / "clean")
