@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from html import escape, unescape
+from typing import TypeVar
 
 import markdown
 from latex2mathml.converter import convert_to_element as latex_to_mathml
@@ -375,12 +376,37 @@ _markdown_instances: list[markdown.Markdown] = []
 _MARKDOWN_SYNTAX = re.compile(r"[\n*_`#>\[\]<&\\|$]|^\s*[-+]\s|^\d+[.)]\s|https?://|^\s|^=")
 
 
+_T = TypeVar("_T")
+
+
+def _on_clean_text(text: str, render: Callable[[str], _T]) -> _T:
+    """`render` applied to `text` without the characters no page may hold; a MarkupError's offset is moved back
+    to count characters of `text` as given, so that its line is the one the author sees."""
+    cleaned = _PRIVATE_MARKS.sub("", strip_control_characters(text))
+    try:
+        return render(cleaned)
+    except MarkupError as exc:
+        if len(cleaned) == len(text):
+            raise
+        kept = 0
+        for index, character in enumerate(text):
+            if kept == exc.offset:
+                break
+            kept += _PRIVATE_MARKS.match(character) is None and strip_control_characters(character) != ""
+        else:
+            index = len(text)
+        raise MarkupError(str(exc), index) from None
+
+
 def render_block(text: str) -> str:
     """A Markdown body (abstract, bio) as HTML, with math rendered and raw HTML shown as text.
 
     A MarkupError's offset counts characters of `text` as given.
     """
-    cleaned = _PRIVATE_MARKS.sub("", strip_control_characters(text))
+    return _on_clean_text(text, _render_block)
+
+
+def _render_block(cleaned: str) -> str:
     stripped = cleaned.strip()
     if not stripped:
         return ""
@@ -544,7 +570,10 @@ def _new_document_markdown() -> tuple[markdown.Markdown, _LinkResolver]:
 def render_document(text: str, resolve: Callable[[str], str]) -> RenderedDocument:
     """A page's Markdown body: the usual extensions (tables, footnotes, highlighted code, heading anchors,
     a table of contents), math, and links to content files resolved by `resolve`."""
-    cleaned = _PRIVATE_MARKS.sub("", strip_control_characters(text))
+    return _on_clean_text(text, lambda cleaned: _render_document(cleaned, resolve))
+
+
+def _render_document(cleaned: str, resolve: Callable[[str], str]) -> RenderedDocument:
     lead = len(cleaned) - len(cleaned.lstrip())
     try:
         shielded, fragments = _shield_latex(cleaned.strip())

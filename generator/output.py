@@ -122,9 +122,12 @@ def _replay_log(log: Path, log_id: str, files: dict[str, FileRecord]) -> bool:
             return False
         size, check = _FRAME.unpack_from(data, offset)
         payload = data[offset + _FRAME.size:offset + _FRAME.size + size]
-        if len(payload) != size or zlib.crc32(payload) != check:
+        if size == 0 or len(payload) != size or zlib.crc32(payload) != check:
+            return False  # a zero-filled tail (power loss) passes the checksum: no change is ever empty
+        try:
+            entry_id, changed, gone = marshal.loads(payload)
+        except (ValueError, EOFError, TypeError):
             return False
-        entry_id, changed, gone = marshal.loads(payload)
         if entry_id != log_id or not isinstance(changed, dict) or not isinstance(gone, list):
             return False
         files.update(changed)
@@ -225,7 +228,7 @@ class OutputTree:
 
     One instance may serve many builds (the preview server keeps it), so the records of both generations
     are read from disk once and then kept in step in memory. A build that carries most files over (an
-    edit) tracks which records it set, so that it costs what it changed, not what the site holds.
+    edit) tracks which records it set, so that it writes, compares and records only what it changed.
     """
 
     def __init__(self, output: Path) -> None:
@@ -233,8 +236,9 @@ class OutputTree:
         self.staging = staging_dir_for(output)
         self._recover_interrupted_swap()
         self.live, self._live_log = self._load_live()
-        self.staged, self._staged_log = self._load_staging()  # log id None: the staged records differ from disk
-        self._behind = _out_of_step(self.staged, self.live)
+        # log id None: the staging state on disk may not be appended to; `unknown`: files a killed build touched
+        self.staged, self._staged_log, unknown = self._load_staging()
+        self._behind = _out_of_step(self.staged, self.live) | unknown
         self.new: dict[str, FileRecord] = {}
         self.stats = WriteStats()
         self._assigned: set[str] = set()  # records this build set one by one...
@@ -285,7 +289,7 @@ class OutputTree:
                              "changed.")
         return state
 
-    def _load_staging(self) -> tuple[dict[str, FileRecord], str | None]:
+    def _load_staging(self) -> tuple[dict[str, FileRecord], str | None, set[str]]:
         """The staging folder's files; those an interrupted build touched (see the journal) are unknown.
 
         The staging folder is the generator's own scratch space: a symbolic link (or other odd entry) found in
@@ -305,14 +309,14 @@ class OutputTree:
             if staging.exists():
                 shutil.rmtree(staging)  # ours, but its state is unreadable or it holds links
             (staging / STATE_DIR).mkdir(parents=True)
-            return {}, None
+            return {}, None, set()
         records, log_id = state
         journal = staging / JOURNAL_FILE
-        if journal.exists():
-            for dest in journal.read_text("utf-8").splitlines():
-                records.pop(dest, None)
-            log_id = None
-        return records, log_id
+        interrupted = journal.exists()
+        unknown = set(journal.read_text("utf-8").splitlines()) if interrupted else set()
+        for dest in unknown:
+            records.pop(dest, None)
+        return records, None if interrupted else log_id, unknown
 
     # -- one build -------------------------------------------------------------------------------------------
 
@@ -441,16 +445,18 @@ class OutputTree:
             if any(self.new[d][FINGERPRINT] != self.live[d][FINGERPRINT] for d in compared):
                 # same bytes, newer fingerprints: skip re-rendering next time
                 self._live_log = _save_state(self.output, self.new, self.live, changed, self._live_log)
+            self.live = self.new  # the same files, and from here on the records on disk, whatever fails below
             if self.output.exists():
                 _write_inputs_stamp(self.output, inputs_stamp, len(self.new))
             staged = {**self.staged, **self.new}
             self._finish_staging(staged, None if changed is None else self._behind | changed, None)
-            self.staged, self.live = staged, self.new
+            self.staged = staged
             self._behind = {dest for dest in self._behind if dest not in self.new}
             return self.stats
         # What the staging folder holds beyond the new generation: staged files the live site lacks (all
-        # among those out of step) and files this build removed.
-        stale = sorted(d for d in self._behind | removed if d in self.staged and d not in self.new)
+        # among those out of step), files this build removed, and files a failed or killed build left there.
+        stale = sorted(d for d in self._behind | removed if d not in self.new
+                       and (d in self.staged or os.path.lexists(self.staging / d)))
         for dest in stale:
             self._touch(dest)
         _remove_empty_parents(self.staging, stale)

@@ -107,7 +107,7 @@ class BuildState:
 
 
 def resolve_request_path(output: Path, base_path: str, raw_path: str) -> tuple[str, Path | None]:
-    """Map a request path to a file: ("file", path), ("redirect", None) with the path to use, or a status.
+    """Map a request path to a file, a redirect or an error status.
 
     Returns (verdict, path) where verdict is "file", "dir-redirect", "root-redirect", "bad", "forbidden" or
     "missing". Only files inside `output` are ever returned. A path no browser sends - broken %-escapes,
@@ -251,9 +251,10 @@ class PreviewHandler(BaseHTTPRequestHandler):
         elif verdict == "forbidden":
             self._respond(HTTPStatus.FORBIDDEN, b"403 Forbidden\n", "text/plain; charset=utf-8", send_body)
         elif verdict == "missing" or file is None:
-            not_found = self.server.output / "404.html"
-            body = not_found.read_bytes() if not_found.is_file() else b"404 Not Found\n"
-            kind = "text/html; charset=utf-8" if not_found.is_file() else "text/plain; charset=utf-8"
+            try:  # the site's own 404 page, unless a rebuild is swapping it right now
+                body, kind = (self.server.output / "404.html").read_bytes(), "text/html; charset=utf-8"
+            except OSError:
+                body, kind = b"404 Not Found\n", "text/plain; charset=utf-8"
             self._respond(HTTPStatus.NOT_FOUND, self._live(body, kind), kind, send_body)
         else:
             try:

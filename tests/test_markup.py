@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from generator import markup
-from generator.markup import MarkupError, plain_text, render_block, render_inline
+from generator.markup import MarkupError, plain_text, render_block, render_document, render_inline
 
 
 def test_inline_math_becomes_mathml_with_its_source_as_alt_text() -> None:
@@ -86,3 +86,17 @@ def test_plain_text_strips_latex_for_titles_and_metadata() -> None:
 
 def test_control_characters_never_reach_the_page() -> None:
     assert render_inline("a\x00b\x07c") == "abc"
+
+
+@pytest.mark.parametrize("render", [render_block, lambda text: render_document(text, lambda target: target)])
+def test_an_error_is_placed_in_the_text_as_written_even_after_invisible_characters(render) -> None:  # type: ignore[no-untyped-def]
+    """Control characters are dropped before rendering; the error must still point at its own line."""
+    visible = "line one\nline two\nline three $x^{$ end"
+    written = visible.replace("line one", "line \x85\x85\x85\x85\x85\x85 one\x00\x01")
+    offsets = []
+    for text in (visible, written):
+        with pytest.raises(MarkupError) as caught:
+            render(text)
+        offsets.append(caught.value.offset)
+    assert written[offsets[1]:] == visible[offsets[0]:]
+    assert written[:offsets[1]].count("\n") == 2

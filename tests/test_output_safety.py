@@ -184,3 +184,26 @@ def test_refuses_the_project_a_folder_above_it_or_home_however_spelled(tmp_path:
                            env={"HOME": str(home)}, timeout=60)
     assert result.returncode == 2 and "refusing" in result.stderr, result.stderr
     assert sorted(os.listdir(project)) == ["content"] and os.listdir(home) == ["notes.txt"]
+
+
+@pytest.mark.parametrize("ending", ["failed", "killed"])
+def test_files_of_a_failed_or_killed_build_never_reach_the_site_unrecorded(tmp_path: Path, ending: str) -> None:
+    """A build that wrote a page and then failed (or was killed) leaves it in the staging folder; when the next
+    build no longer makes that page, it must go, not be published as a file nobody made."""
+    out = tmp_path / "site"
+    tree = OutputTree(out)
+    for generation in range(2):
+        tree.begin()
+        tree.put("index.html", b"generation %d" % generation, "f")
+        tree.commit()
+    tree.begin()
+    tree.put("papers/gone/index.html", b"a paper the next build no longer has", "f")
+    if ending == "failed":
+        tree.abort()
+    else:
+        tree = OutputTree(out)  # what the next process finds after kill -9
+    tree.begin()
+    tree.put("index.html", b"generation 3", "f")
+    tree.commit()
+    assert without_state(file_tree(out)) == {"index.html": b"generation 3"}
+    assert OutputTree(out).live.keys() == {"index.html"}  # and the folder is still recognised as ours
