@@ -17,14 +17,13 @@ from markupsafe import Markup
 
 from . import __version__, urls
 from .context import PAGE_KINDS, Facts, PageInputs, Theme, paper_item, site_inputs
-from .errors import BuildFailed, ContentError
+from .errors import BuildFailed, ContentError, quoted
 from .exports import EXPORT_KINDS
 from .images import parse_key, render_variant
 from .model import Site
 from .output import FINGERPRINT, OutputTree, TreeShare, check_output_location
 from .plan import PageSpec, plan_site, search_shard_specs
 from .project import Progress, Project
-from .readers.yamldoc import quoted
 from .render import make_environment, render_fragment, render_page, template_digests
 from .search import CHUNK, SearchIndex, shard_name
 from .sources import CONTENT_DIR

@@ -6,10 +6,10 @@ import re
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from .errors import ContentError
+from .errors import ContentError, quoted
 from .model import Link, NavItem, Reference, SiteConfig
 from .readers.fields import Fields
-from .readers.yamldoc import YamlDoc, normalize_text, parse_yaml, quoted
+from .readers.yamldoc import YamlDoc, normalize_text, parse_yaml
 
 _LANGUAGE_TAG = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")

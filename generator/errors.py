@@ -6,6 +6,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 
+def quoted(value: object, limit: int = 60) -> str:
+    """A value from content inside a message: quoted as repr quotes it (so on one line), and cut short."""
+    text = str(value)
+    return repr(text if len(text) <= limit else text[:limit - 1] + "…")
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class Location:
     path: str

@@ -10,9 +10,8 @@ from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
 
 from . import urls
-from .errors import ContentError
+from .errors import ContentError, quoted
 from .model import Asset, Author, CategoryPapers, NewsItem, Page, Paper, Site, SiteConfig
-from .readers.yamldoc import quoted
 from .slugs import normalize_name, slug_problem
 from .sources import CONTENT_DIR
 from .taxonomy import Category

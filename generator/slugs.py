@@ -11,6 +11,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from .errors import quoted
+
 MAX_SLUG_LENGTH = 60
 
 # Letters that Unicode decomposition does not reduce to ASCII.
@@ -68,9 +70,8 @@ def slugify(text: str, *, fallback_prefix: str = "item", max_length: int = MAX_S
 
 def slug_problem(slug: str) -> str | None:
     """Why a hand-written slug cannot name a file and a URL, or None when it can."""
-    shown = repr(slug if len(slug) <= 60 else slug[:59] + "…")
     if not _SAFE_SLUG.match(slug):
-        return (f"slug {shown} must be lowercase ASCII letters and digits joined by single hyphens "
+        return (f"slug {quoted(slug)} must be lowercase ASCII letters and digits joined by single hyphens "
                 f"(for example {slugify(slug[:200])!r})")
     if slug in _RESERVED:
         return f"slug {slug!r} is a reserved file name on Windows; choose another"

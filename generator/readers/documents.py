@@ -9,13 +9,13 @@ from __future__ import annotations
 import re
 from pathlib import PurePosixPath
 
-from ..errors import ContentError
+from ..errors import ContentError, quoted
 from ..markup import MarkupError, render_document, strip_control_characters
 from ..model import ContentLink, NewsItem, Page, PaperDate
 from ..slugs import slug_problem
 from ..sources import CONTENT_DIR
 from .fields import Fields
-from .yamldoc import quoted, read_front_matter
+from .yamldoc import read_front_matter
 
 _INLINE_LINK = re.compile(r"!?\[[^\]\n]*\]\(\s*<?([^)\s>]+)")
 _REFERENCE = re.compile(r"^\s{0,3}\[(?!\^)[^\]\n]+\]:\s*<?(\S+?)>?(\s|$)", re.MULTILINE)

@@ -8,10 +8,10 @@ import math
 import re
 from typing import Any
 
-from ..errors import ContentError
+from ..errors import ContentError, quoted
 from ..markup import is_safe_url
 from ..model import Image, PaperDate
-from .yamldoc import KeyPath, YamlDoc, quoted
+from .yamldoc import KeyPath, YamlDoc
 
 _DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 MAX_NUMBER = 10**15

@@ -10,13 +10,13 @@ import re
 from html import escape
 from pathlib import PurePosixPath
 
-from ..errors import ContentError
+from ..errors import ContentError, quoted
 from ..markup import MarkupError, plain_text, render_block, render_inline, strip_control_characters
 from ..model import PUBLICATION_TYPES, Author, Link, Metrics, Paper, PaperAuthor, PaperDate, Reference
 from ..slugs import normalize_name, slug_problem
 from ..taxonomy import Category, lookup_category, suggest_category
 from .fields import Fields
-from .yamldoc import YamlDoc, normalize_text, parse_front_matter, parse_yaml, quoted, read_front_matter
+from .yamldoc import YamlDoc, normalize_text, parse_front_matter, parse_yaml, read_front_matter
 
 _ARXIV_ID = re.compile(r"^(\d{4}\.\d{4,5}|[a-z\-]+(\.[A-Z]{2})?/\d{7})(v\d+)?$")
 _DOI = re.compile(r"^10\.\d{4,9}/\S+$")

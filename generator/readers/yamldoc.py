@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from yaml.constructor import SafeConstructor
 
-from ..errors import ContentError
+from ..errors import ContentError, quoted
 from ..markup import strip_control_characters
 
 try:  # libyaml's parser is several times faster; the pure-Python one is the fallback.
@@ -65,12 +65,6 @@ class FrontMatterFile:
     front: YamlDoc
     body: str
     body_first_line: int
-
-
-def quoted(value: object, limit: int = 60) -> str:
-    """A value from content inside a message: quoted as repr quotes it (so on one line), and cut short."""
-    text = str(value)
-    return repr(text if len(text) <= limit else text[:limit - 1] + "…")
 
 
 def normalize_text(raw: str) -> str:
