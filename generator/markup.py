@@ -412,16 +412,22 @@ def _render_block(cleaned: str) -> str:
         return ""
     if not _MARKDOWN_SYNTAX.search(stripped):
         return f"<p>{stripped}</p>"
+    if not _markdown_instances:
+        _markdown_instances.append(_new_markdown())
+    return _convert_with_math(cleaned, _markdown_instances, _markdown_instances[0])[0]
+
+
+def _convert_with_math(cleaned: str, instances: list, md: markdown.Markdown) -> tuple[str, list[str]]:  # type: ignore[type-arg]
+    """Markdown to HTML with the math shielded from the engine and put back: (HTML, the math fragments)."""
+    stripped = cleaned.strip()
     lead = len(cleaned) - len(cleaned.lstrip())
     try:
         shielded, fragments = _shield_latex(stripped)
     except MarkupError as exc:
         raise MarkupError(str(exc), exc.offset + lead) from None
     _check_block_work(stripped, lead)
-    if not _markdown_instances:
-        _markdown_instances.append(_new_markdown())
-    html = _convert_markdown(_markdown_instances, _markdown_instances[0], _defuse_brackets(shielded), stripped, lead)
-    return _PLACEHOLDER.sub(lambda m: fragments[int(m.group(1))], html.replace(_DEFUSED_BRACKET, "["))
+    html = _convert_markdown(instances, md, _defuse_brackets(shielded), stripped, lead)
+    return _PLACEHOLDER.sub(lambda m: fragments[int(m.group(1))], html.replace(_DEFUSED_BRACKET, "[")), fragments
 
 
 _BRACKET_TOKENS = re.compile(r"\\.|[\[\]()]|\n[ \t]*\n", re.DOTALL)
@@ -574,18 +580,11 @@ def render_document(text: str, resolve: Callable[[str], str]) -> RenderedDocumen
 
 
 def _render_document(cleaned: str, resolve: Callable[[str], str]) -> RenderedDocument:
-    lead = len(cleaned) - len(cleaned.lstrip())
-    try:
-        shielded, fragments = _shield_latex(cleaned.strip())
-    except MarkupError as exc:
-        raise MarkupError(str(exc), exc.offset + lead) from None
     if not _documents:
         _documents.append(_new_document_markdown())
-    _check_block_work(cleaned.strip(), lead)
     md, resolver = _documents[0]
     resolver.resolve = resolve  # type: ignore[method-assign]
-    html = _convert_markdown(_documents, md, _defuse_brackets(shielded), cleaned.strip(), lead)
-    html = _PLACEHOLDER.sub(lambda m: fragments[int(m.group(1))], html.replace(_DEFUSED_BRACKET, "["))
+    html, fragments = _convert_with_math(cleaned, _documents, md)
     toc: list[tuple[int, str, str]] = []
 
     def walk(tokens: list[dict]) -> None:  # type: ignore[type-arg]

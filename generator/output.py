@@ -81,8 +81,19 @@ def check_output_location(output: Path, project: Path) -> None:
     for protected in ("content", "templates"):
         if resolved.is_relative_to(project / protected):
             raise UsageError(f"refusing to build into {output}: it is inside the project's {protected}/ folder")
+    _refuse_symlinked_output(output)
+
+
+def _refuse_symlinked_output(output: Path) -> None:
     if output.is_symlink():
         raise UsageError(f"refusing to build into {output}: it is a symbolic link; give the real folder")
+
+
+def _refuse_symlinked_scratch(folder: Path) -> None:
+    """The generator's own scratch folders are never links: one found there was planted."""
+    if folder.is_symlink():
+        raise UsageError(f"refusing to use {folder}: it is a symbolic link, which no build makes; "
+                         "remove it. Nothing was changed.")
 
 
 def _read_state(folder: Path) -> tuple[dict[str, FileRecord], str | None] | None:
@@ -252,9 +263,7 @@ class OutputTree:
     def _recover_interrupted_swap(self) -> None:
         """Finish or undo a three-rename swap (platforms without an atomic exchange) cut short by a kill."""
         swapping = self.output.with_name(f".{self.output.name}.swapping")
-        if swapping.is_symlink():
-            raise UsageError(f"refusing to use {swapping}: it is a symbolic link, which no build makes; "
-                             "remove it. Nothing was changed.")
+        _refuse_symlinked_scratch(swapping)
         if not swapping.exists():
             return
         if not self.output.exists():
@@ -263,9 +272,7 @@ class OutputTree:
             os.rename(swapping, self.staging)
 
     def _load_live(self) -> tuple[dict[str, FileRecord], str | None]:
-        if self.output.is_symlink():
-            raise UsageError(f"refusing to build into {self.output}: it is a symbolic link; "
-                             "give the real folder")
+        _refuse_symlinked_output(self.output)
         if not self.output.exists():
             return {}, None
         if not self.output.is_dir():
@@ -297,9 +304,7 @@ class OutputTree:
         (rmtree removes links, never what they point to) and rebuilt from the live site.
         """
         staging = self.staging
-        if staging.is_symlink():
-            raise UsageError(f"refusing to use {staging}: it is a symbolic link, which no build makes; "
-                             "remove it. Nothing was changed.")
+        _refuse_symlinked_scratch(staging)
         if staging.exists() and not _is_ours(staging):
             raise UsageError(f"refusing to use {staging}: it exists but was not made by Research Portfolio")
         state = _read_state(staging) if staging.exists() else None
