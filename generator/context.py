@@ -15,7 +15,7 @@ from typing import Any
 from markupsafe import Markup
 
 from . import urls
-from .charts import horizontal_bars, sparkline, stacked_years
+from .charts import Series, horizontal_bars, sparkline, stacked_years
 from .citations import citation_key, paper_bibtex
 from .explore import (
     category_series,
@@ -257,10 +257,12 @@ def _author_cards_inputs(site: Site, slugs: Iterable[str]) -> tuple[tuple[str, .
     return shown, tuple(tuple(_author_years(site, slug).items()) for slug in shown)
 
 
-def _year_chart(site: Site, slugs: tuple[str, ...], chart_id: str, title: str, width: int = 440) -> dict[str, Any]:
-    """A papers-per-year chart stacked by category, with the table that says the same in words."""
+def _year_chart(site: Site, slugs: tuple[str, ...], categories: list[tuple[Series, int]], chart_id: str, title: str,
+                width: int = 440) -> dict[str, Any]:
+    """A papers-per-year chart stacked by category (`categories`: category_series of the same papers), with
+    the table that says the same in words."""
     counts = years_by_category(site, slugs)
-    series = [entry for entry, _ in category_series(site, slugs)]
+    series = [entry for entry, _ in categories]
     years = list(range(min(counts), max(counts) + 1)) if counts else []
     description = "Papers per year: " + ", ".join(f"{year}: {sum(counts.get(year, {}).values())}" for year in years)
     return {
@@ -272,8 +274,7 @@ def _year_chart(site: Site, slugs: tuple[str, ...], chart_id: str, title: str, w
     }
 
 
-def _category_chart(site: Site, slugs: tuple[str, ...], chart_id: str) -> dict[str, Any]:
-    values = category_series(site, slugs)
+def _category_chart(values: list[tuple[Series, int]], chart_id: str) -> dict[str, Any]:
     description = "Papers per category: " + ", ".join(f"{entry.key}: {count}" for entry, count in values)
     return {"kind": "categories", "svg": Markup(horizontal_bars(chart_id, "Papers per category", description, values)),
             "series": [], "rows": [(entry, count) for entry, count in values]}
@@ -305,7 +306,8 @@ def index_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
         "latest": site.newest[: site.config.latest_papers],
         "paper_count": len(site.papers),
         "papers_url": theme.urls.link(urls.papers_path()),
-        "years_chart": _year_chart(site, site.newest, "chart-site-years", "Papers per year on this site", 720),
+        "years_chart": _year_chart(site, site.newest, category_series(site, site.newest), "chart-site-years",
+                                   "Papers per year on this site", 720),
         "news": [_news_item(site, item, theme) for item in site.news[:LATEST_NEWS]],
         "news_url": theme.urls.link(urls.news_path()),
     }
@@ -337,8 +339,8 @@ def author_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
         "papers": papers,
         "bibliography_url": theme.urls.link(urls.author_file_path(author.slug, AUTHOR_BIBLIOGRAPHY)),
         "feed_url": theme.urls.link(urls.author_file_path(author.slug, AUTHOR_FEED)) if theme.urls.origin else None,
-        "years_chart": _year_chart(site, papers, "chart-years", f"Papers per year by {author.name}"),
-        "category_chart": _category_chart(site, papers, "chart-categories"),
+        "years_chart": _year_chart(site, papers, categories, "chart-years", f"Papers per year by {author.name}"),
+        "category_chart": _category_chart(categories, "chart-categories"),
         "coauthors": [{"name": person.name, "papers": person.papers,
                        "url": theme.urls.link(urls.author_path(person.slug)) if person.slug else None}
                       for person in people],

@@ -53,19 +53,17 @@ def category_series(site: Site, slugs: Iterable[str]) -> list[tuple[Series, int]
 def coauthors(site: Site, author_slug: str, limit: int = 50) -> tuple[list[Coauthor], int]:
     """The people an author published with on this site, most papers first; and how many there are in all."""
     counts: Counter[str] = Counter()
-    names: dict[str, str] = {}
+    unlisted: dict[str, str] = {}  # people without a page here, by the name their first paper gives
     for slug in site.author_papers[author_slug]:
-        paper = site.papers[slug]
-        for author, linked in zip(paper.authors, site.author_links[slug]):
-            key = linked or "~" + author.key
-            names.setdefault(key, site.authors[linked].name if linked else author.name)
-        for key in site.people(slug):
-            if key != author_slug:
-                counts[key] += 1
-                if key in site.authors:
-                    names[key] = site.authors[key].name
+        for author, linked in zip(site.papers[slug].authors, site.author_links[slug]):
+            if linked is None:
+                unlisted.setdefault("~" + author.key, author.name)
+        counts.update(site.people(slug))
+    counts.pop(author_slug, None)
+    authors = site.authors
+    names = {key: authors[key].name if key in authors else unlisted[key] for key in counts}
     ranked = sorted(counts.items(), key=lambda item: (-item[1], names[item[0]].lower(), item[0]))
-    return [Coauthor(key, names[key], key if key in site.authors else None, count)
+    return [Coauthor(key, names[key], key if key in authors else None, count)
             for key, count in ranked[:limit]], len(ranked)
 
 

@@ -18,6 +18,7 @@ from .model import Asset, Author, NewsItem, Page, Paper, Site, SiteConfig
 from .readers.documents import parse_news, parse_page
 from .readers.native import parse_author, parse_paper, slug_from_path
 from .sources import ASSET, SITE_CONFIG, classify, discover, load, load_bytes, signature
+from .workers import MIN_FILES, Worker, worth_forking
 
 Progress = Callable[[str, int, int], None]  # (what is being done, items done, items in all)
 
@@ -65,14 +66,15 @@ class Project:
                 if src_path not in present:
                     self._replaced.setdefault(src_path, self.files.pop(src_path).record)
                     touched.add(src_path)
-            for number, (src_path, kind) in enumerate(found, 1):
+            stale: list[tuple[str, str, tuple[int, int] | None]] = []
+            for src_path, kind in found:
                 current = signature(self.root, src_path)
                 loaded = self.files.get(src_path)
                 if loaded is None or loaded.signature != current:
-                    self._read(src_path, kind, current)
-                    touched.add(src_path)
-                if progress:
-                    progress("Reading content", number, len(found))
+                    stale.append((src_path, kind, current))
+            for src_path, loaded in self._load_all(stale, progress):
+                self._keep(src_path, loaded)
+                touched.add(src_path)
             return touched
         for src_path in changed:
             file_kind, problem = classify(src_path)
@@ -90,15 +92,50 @@ class Project:
             touched.add(src_path)
         return touched
 
+    def _load_all(self, stale: list[tuple[str, str, tuple[int, int] | None]], progress: Progress | None,
+                  ) -> list[tuple[str, LoadedFile | None]]:
+        """Read the given files, on both cores when there are many; in the order given."""
+        shares = [stale]
+        worker: Worker | None = None
+        if worth_forking(len(stale), MIN_FILES):
+            shares = [stale[0::2], stale[1::2]]  # interleaved: each gets a like mix of authors and papers
+            worker = Worker(lambda: [self._load(*item) for item in shares[1]])
+        try:
+            loaded: list[LoadedFile | None] = []
+            for number, item in enumerate(shares[0], 1):
+                loaded.append(self._load(*item))
+                if progress:
+                    progress("Reading content", number * len(shares), len(stale))
+            if worker is not None:
+                theirs = worker.result()
+                worker = None
+                merged: list[LoadedFile | None] = [None] * len(stale)
+                merged[0::2], merged[1::2] = loaded, theirs
+                loaded = merged
+        finally:
+            if worker is not None:
+                worker.cancel()
+        return [(item[0], file) for item, file in zip(stale, loaded)]
+
     def _read(self, src_path: str, kind: str, current: tuple[int, int] | None) -> None:
+        self._keep(src_path, self._load(src_path, kind, current))
+
+    def _keep(self, src_path: str, loaded: LoadedFile | None) -> None:
+        """Hold what was read in place of the file's previous record (None: the file vanished meanwhile)."""
         previous = self.files.get(src_path)
         self._replaced.setdefault(src_path, previous.record if previous else None)
+        if loaded is None:
+            self.files.pop(src_path, None)
+        else:
+            self.files[src_path] = loaded
+
+    def _load(self, src_path: str, kind: str, current: tuple[int, int] | None) -> LoadedFile | None:
+        """One file's record and problems; None if it vanished after it was listed. Reads only, so a worker can."""
         errors: list[ContentError] = []
         record: Record | None = None
         try:
             if kind == ASSET:
-                self.files[src_path] = LoadedFile(kind, current, read_asset(self.root, src_path), ())
-                return
+                return LoadedFile(kind, current, read_asset(self.root, src_path), ())
             source = load(self.root, src_path, kind)
             if kind == "config":
                 record = parse_site_config(source.text, src_path, errors)
@@ -107,9 +144,8 @@ class Project:
         except ContentError as exc:
             errors.append(exc)
         except FileNotFoundError:
-            self.files.pop(src_path, None)
-            return
-        self.files[src_path] = LoadedFile(kind, current, record, tuple(errors))
+            return None
+        return LoadedFile(kind, current, record, tuple(errors))
 
     def site(self) -> Site:
         """Link the records into a Site; every problem of every file is raised together."""

@@ -18,11 +18,12 @@ from collections.abc import Callable
 from typing import Any
 
 PR_SET_PDEATHSIG = 1  # prctl option: the signal a process gets when its parent dies
-MIN_PAGES = 1500  # below this, forking and merging cost more than the second core saves
+MIN_PAGES = 1500  # below these, forking and merging cost more than the second core saves
+MIN_FILES = 600  # a content file takes about half as long to read as a page to render, and pickles back fast
 
 
-def worth_forking(pages: int) -> bool:
-    return (pages >= MIN_PAGES and hasattr(os, "fork") and (os.cpu_count() or 1) >= 2
+def worth_forking(items: int, minimum: int = MIN_PAGES) -> bool:
+    return (items >= minimum and hasattr(os, "fork") and (os.cpu_count() or 1) >= 2
             and threading.active_count() == 1)
 
 

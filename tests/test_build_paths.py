@@ -12,7 +12,9 @@ import pytest
 from conftest import REPO, run_portfolio
 
 import generator.build
+import generator.project
 from generator.build import Builder, build
+from generator.errors import BuildFailed
 from generator.project import Project
 
 
@@ -42,6 +44,30 @@ def test_two_processes_write_the_same_bytes_as_one(corpus: Path, tmp_path: Path,
     # The records the two processes kept are complete: a later build finds nothing to redo.
     again = Builder(Project(corpus), tmp_path / "two").build()
     assert (again.rendered, again.written) == (0, 0)
+
+
+def test_reading_on_two_cores_loads_what_one_core_loads(corpus: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(corpus, project)
+    # Four neighbouring papers with a bad date: the two processes each read some of them.
+    broken = sorted((project / "content/papers").glob("*.md"))[:4]
+    for path in broken:
+        path.write_text(path.read_text("utf-8").replace("date: ", "date: someday ", 1), "utf-8")
+    monkeypatch.setattr(generator.project, "worth_forking", lambda items, minimum: True)
+    two = Project(project)
+    two.refresh()
+    monkeypatch.setattr(generator.project, "worth_forking", lambda items, minimum: False)
+    one = Project(project)
+    one.refresh()
+    assert list(two.files) == list(one.files)
+    assert [loaded.record for loaded in two.files.values()] == [loaded.record for loaded in one.files.values()]
+    with pytest.raises(BuildFailed) as failed:
+        two.site()
+    reported = str(failed.value)
+    for path in broken:
+        assert f"content/papers/{path.name}:" in reported
+    assert reported == str(pytest.raises(BuildFailed, one.site).value)
 
 
 def test_a_build_with_unchanged_inputs_reads_nothing(example_project: Path, tmp_path: Path) -> None:
