@@ -9,6 +9,7 @@ build repairs or rebuilds the staging folder. Nothing is deleted that the genera
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import errno
@@ -228,8 +229,8 @@ def _entries_not_made_by_us(folder: Path, records: dict[str, FileRecord]) -> lis
 
 
 def _safe_dest(dest: str) -> str:
-    parts = PurePosixPath(dest).parts
-    if not parts or dest.startswith("/") or any(p in ("", ".", "..") for p in parts) or parts[0] == STATE_DIR:
+    parts = dest.split("/")
+    if any(p in ("", ".", "..") for p in parts) or parts[0] == STATE_DIR:
         raise ValueError(f"unsafe output path {dest!r}")
     return dest
 
@@ -388,20 +389,21 @@ class OutputTree:
         path = self._touch(dest)
         with open(path, "xb") as handle:
             handle.write(data)
-        self.new[dest] = (digest, os.stat(path).st_ino, fingerprint)
+            inode = os.fstat(handle.fileno()).st_ino
+        self.new[dest] = (digest, inode, fingerprint)
         self._assigned.add(dest)
         self.stats.written += 1
         self.stats.changed_paths.append(dest)
 
-    def _touch(self, dest: str) -> Path:
+    def _touch(self, dest: str) -> str:
         """Record that a staged file is about to change, so a kill between here and commit() is recoverable."""
         path = self._prepare_path(dest)
         assert self._journal is not None, "begin() first"
         self._journal.write(dest + "\n")
         self._journal.flush()
         self._touched.append(dest)
-        if path.exists() or path.is_symlink():
-            path.unlink()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
         return path
 
     def _link_from_live(self, dest: str, record: FileRecord) -> None:
@@ -423,18 +425,29 @@ class OutputTree:
         self.new[dest] = record
         self.stats.linked += 1
 
-    def _prepare_path(self, dest: str) -> Path:
-        parent = PurePosixPath(_safe_dest(dest)).parent.as_posix()
-        if parent != "." and parent not in self._made_dirs:
-            current = self.staging
-            for part in PurePosixPath(parent).parts:
-                current = current / part
-                if current.is_symlink() or (current.exists() and not current.is_dir()):
-                    current.unlink()
-                if not current.exists():
-                    current.mkdir(exist_ok=True)  # a worker process may make it at the same moment
-            self._made_dirs.add(parent)
-        return self.staging / dest
+    def _prepare_path(self, dest: str) -> str:
+        """The staged file's path, its folders made (plain strings: this runs once per file written)."""
+        parent = _safe_dest(dest).rpartition("/")[0]
+        if parent and parent not in self._made_dirs:
+            made = ""
+            for part in parent.split("/"):
+                made = f"{made}/{part}" if made else part
+                if made not in self._made_dirs:
+                    self._make_dir(os.path.join(self.staging, made))
+                    self._made_dirs.add(made)
+        return os.path.join(self.staging, dest)
+
+    @staticmethod
+    def _make_dir(path: str) -> None:
+        """A real folder at `path`, whatever a previous generation left there (a file, a link)."""
+        try:
+            if stat.S_ISDIR(os.lstat(path).st_mode):
+                return
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+        with contextlib.suppress(FileExistsError):  # a worker process may make it at the same moment
+            os.mkdir(path)
 
     def commit(self, inputs_stamp: str | None = None) -> WriteStats:
         """Make the staging generation complete and swap it in; the old site becomes the staging folder.

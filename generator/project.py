@@ -18,7 +18,7 @@ from .model import Asset, Author, NewsItem, Page, Paper, Site, SiteConfig
 from .readers.documents import parse_news, parse_page
 from .readers.native import parse_author, parse_paper, slug_from_path
 from .sources import ASSET, SITE_CONFIG, classify, discover, load, load_bytes, signature
-from .workers import MIN_FILES, Worker, worth_forking
+from .workers import MIN_FILES, map_on_both_cores
 
 Progress = Callable[[str, int, int], None]  # (what is being done, items done, items in all)
 
@@ -95,26 +95,8 @@ class Project:
     def _load_all(self, stale: list[tuple[str, str, tuple[int, int] | None]], progress: Progress | None,
                   ) -> list[tuple[str, LoadedFile | None]]:
         """Read the given files, on both cores when there are many; in the order given."""
-        shares = [stale]
-        worker: Worker | None = None
-        if worth_forking(len(stale), MIN_FILES):
-            shares = [stale[0::2], stale[1::2]]  # interleaved: each gets a like mix of authors and papers
-            worker = Worker(lambda: [self._load(*item) for item in shares[1]])
-        try:
-            loaded: list[LoadedFile | None] = []
-            for number, item in enumerate(shares[0], 1):
-                loaded.append(self._load(*item))
-                if progress:
-                    progress("Reading content", number * len(shares), len(stale))
-            if worker is not None:
-                theirs = worker.result()
-                worker = None
-                merged: list[LoadedFile | None] = [None] * len(stale)
-                merged[0::2], merged[1::2] = loaded, theirs
-                loaded = merged
-        finally:
-            if worker is not None:
-                worker.cancel()
+        loaded = map_on_both_cores(lambda item: self._load(*item), stale, MIN_FILES,
+                                   (lambda count: progress("Reading content", count, len(stale))) if progress else None)
         return [(item[0], file) for item, file in zip(stale, loaded)]
 
     def _read(self, src_path: str, kind: str, current: tuple[int, int] | None) -> None:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from .markup import html_to_text
 from .model import Site
 from .urls import author_path, paper_path
+from .workers import MIN_DOCUMENTS, map_on_both_cores
 
 CHUNK = 500  # documents per docs file
 TITLE, AUTHOR, ABSTRACT = 1, 2, 4
@@ -110,7 +111,7 @@ class SearchIndex:
                 self._replace(number, previous.documents[number], self.documents[number])
             self._index_terms(previous)
             return
-        self.documents = [self._document(key) for key in self.keys]
+        self.documents = map_on_both_cores(self._document, self.keys, MIN_DOCUMENTS)
         self.postings = {}
         for number, document in enumerate(self.documents):
             for term, fields in zip(document.terms, document.fields):

@@ -1,4 +1,5 @@
-"""Both cores for one build: a forked child renders a share of the pages and sends back what it did.
+"""Both cores for one build: a forked child reads a share of the content files, indexes a share of the search
+documents and renders a share of the pages, and sends back what it did.
 
 Fork, not spawn: the child starts with the parsed site, the theme and the caches already in memory, so
 only the results cross the pipe. Used only where forking is safe: a single-threaded process on POSIX.
@@ -14,12 +15,16 @@ import pickle
 import signal
 import threading
 import traceback
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 PR_SET_PDEATHSIG = 1  # prctl option: the signal a process gets when its parent dies
 MIN_PAGES = 1500  # below these, forking and merging cost more than the second core saves
 MIN_FILES = 600  # a content file takes about half as long to read as a page to render, and pickles back fast
+MIN_DOCUMENTS = 3000  # a search document takes a tenth of a page
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
 
 
 def worth_forking(items: int, minimum: int = MIN_PAGES) -> bool:
@@ -96,3 +101,31 @@ class Worker:
             pass
         self._pipe.close()
         os.waitpid(self.pid, 0)
+
+
+def map_on_both_cores(function: Callable[[Item], Result], items: Sequence[Item], minimum: int,
+                      done: Callable[[int], None] | None = None) -> list[Result]:
+    """`[function(item) for item in items]`, every second item computed in a forked child when there are
+    at least `minimum`. `done(count)` tells the parent's progress, counting the child's share as its own."""
+    if not worth_forking(len(items), minimum):
+        return _map(function, items, done)
+    worker = Worker(lambda: [function(item) for item in items[1::2]])
+    try:
+        mine = _map(function, items[0::2], done and (lambda count: done(min(2 * count, len(items)))))
+    except BaseException:
+        worker.cancel()
+        raise
+    theirs = worker.result()
+    merged: list[Any] = [None] * len(items)
+    merged[0::2], merged[1::2] = mine, theirs
+    return merged
+
+
+def _map(function: Callable[[Item], Result], items: Sequence[Item], done: Callable[[int], None] | None,
+         ) -> list[Result]:
+    results = []
+    for number, item in enumerate(items, 1):
+        results.append(function(item))
+        if done:
+            done(number)
+    return results

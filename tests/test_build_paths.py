@@ -12,10 +12,11 @@ import pytest
 from conftest import REPO, run_portfolio
 
 import generator.build
-import generator.project
+import generator.workers
 from generator.build import Builder, build
 from generator.errors import BuildFailed
 from generator.project import Project
+from generator.search import SearchIndex
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -54,10 +55,10 @@ def test_reading_on_two_cores_loads_what_one_core_loads(corpus: Path, tmp_path: 
     broken = sorted((project / "content/papers").glob("*.md"))[:4]
     for path in broken:
         path.write_text(path.read_text("utf-8").replace("date: ", "date: someday ", 1), "utf-8")
-    monkeypatch.setattr(generator.project, "worth_forking", lambda items, minimum: True)
+    monkeypatch.setattr(generator.workers, "worth_forking", lambda items, minimum: True)
     two = Project(project)
     two.refresh()
-    monkeypatch.setattr(generator.project, "worth_forking", lambda items, minimum: False)
+    monkeypatch.setattr(generator.workers, "worth_forking", lambda items, minimum: False)
     one = Project(project)
     one.refresh()
     assert list(two.files) == list(one.files)
@@ -68,6 +69,22 @@ def test_reading_on_two_cores_loads_what_one_core_loads(corpus: Path, tmp_path: 
     for path in broken:
         assert f"content/papers/{path.name}:" in reported
     assert reported == str(pytest.raises(BuildFailed, one.site).value)
+
+
+def test_the_search_index_made_on_two_cores_is_the_one_made_on_one(corpus: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    project = Project(corpus)
+    project.refresh()
+    site = project.site()
+    monkeypatch.setattr(generator.workers, "worth_forking", lambda items, minimum: True)
+    two = SearchIndex(site)
+    monkeypatch.setattr(generator.workers, "worth_forking", lambda items, minimum: False)
+    one = SearchIndex(site)
+    assert two.documents == one.documents
+    assert two.prefixes == one.prefixes
+    assert [two.shard(prefix) for prefix in two.prefixes] == [one.shard(prefix) for prefix in one.prefixes]
+    assert [two.chunk(number) for number in range(two.chunk_count())] == \
+        [one.chunk(number) for number in range(one.chunk_count())]
 
 
 def test_a_build_with_unchanged_inputs_reads_nothing(example_project: Path, tmp_path: Path) -> None:
