@@ -234,12 +234,17 @@ class Site:
     assets: Mapping[str, Asset] = field(default_factory=dict)  # by path relative to content/
     # content file (relative to content/) -> its site path, for links written as source paths
     source_paths: Mapping[str, str] = field(default_factory=dict)
+    # people() of each paper asked so far: author pages, co-author lists and the search index all ask
+    _people: dict[str, tuple[str, ...]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def people(self, paper_slug: str) -> tuple[str, ...]:
         """The person keys of a paper (see papers_by_person): its named authors, then hidden site authors."""
-        paper = self.papers[paper_slug]
-        keys = [slug or "~" + author.key for author, slug in zip(paper.authors, self.author_links[paper_slug])]
-        return tuple(dict.fromkeys([*keys, *self.hidden_authors(paper_slug)]))
+        known = self._people.get(paper_slug)
+        if known is None:
+            paper = self.papers[paper_slug]
+            keys = [slug or "~" + author.key for author, slug in zip(paper.authors, self.author_links[paper_slug])]
+            known = self._people[paper_slug] = tuple(dict.fromkeys([*keys, *self.hidden_authors(paper_slug)]))
+        return known
 
     def hidden_authors(self, paper_slug: str) -> tuple[str, ...]:
         """Site authors who list a paper but are not among its shown names (behind "et al.")."""
