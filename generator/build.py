@@ -139,20 +139,23 @@ class SitePages:
         self.search: SearchIndex = SearchIndex(site, previous.search if previous is not None else None, candidates)
         self.search_layout: tuple[int, list[str]] = (self.search.chunk_count(), self.search.prefixes)
         self.specs: list[PageSpec]
+        self.shards: range  # where the search term shards are in `specs` (the plan keeps them together)
+        self._by_dest: dict[str, PageSpec] | None = None
         removed: set[str] = set()
         if records_only and self.previous is not None:
-            self.specs = self.previous.specs
+            self.specs, self.shards = self.previous.specs, self.previous.shards
             if self.previous.search_layout != self.search_layout:  # a word with a new first two letters, or gone
-                shards = search_shard_specs(self.search.prefixes)
-                removed = {s.dest for s in self.specs if s.kind == "search_terms"} - {s.dest for s in shards}
-                self.specs = [s for s in self.specs if s.kind != "search_terms"] + shards
+                removed = self._replace_shards(self.previous)
         else:
             self.specs = plan_site(site, list(theme.static_files), self.search_layout)
+            kinds = [spec.kind for spec in self.specs]
+            first = kinds.index("search_terms") if "search_terms" in kinds else len(kinds)
+            self.shards = range(first, first + kinds.count("search_terms"))
         self.removed = sorted(removed)  # files the previous build made that no page makes now (fast path)
-        self._by_dest: dict[str, PageSpec] | None = None
         self.inputs: dict[str, PageInputs] = {}
         self.showing: dict[str, list[str]] | None = None  # paper or author slug -> pages that show it
         self.dirty: list[PageSpec] | None = None  # when known: the only pages that may have changed
+        self.recheck: set[str] = set()  # pages whose inputs the previous build's may not be compared with
         if records_only and self.previous is not None and self.changed is not None \
                 and self.search.changed_prefixes is not None:
             self.inputs, self.showing = self.previous.indexed_inputs()
@@ -164,12 +167,31 @@ class SitePages:
             if removed or self.previous.search_layout != self.search_layout:
                 manifest = urls.search_path("index.json")  # lists the shards: its inputs change with them
                 dests.add(manifest)
-                self.inputs = {dest: inputs for dest, inputs in self.inputs.items()
-                               if dest not in removed and dest != manifest}
+                # The inputs are shared with the previous build (comparing against them is what makes an edit
+                # cheap): the manifest's are made again, and it is compared by fingerprint alone.
+                for dest in (*removed, manifest):
+                    self.inputs.pop(dest, None)
+                self.recheck.add(manifest)
             by_dest = self.specs_by_dest()
             self.dirty = [by_dest[dest] for dest in sorted(dests) if dest in by_dest]
+        self._last_shard: tuple[str, bytes] = ("", b"")  # (prefix, bytes) of the shard fingerprinted last
         self.card_variants: set[tuple[str, bool]] = set()  # (heading, show_abstract) pairs templates asked for
         self.warm: bool = self.previous is not None and self.previous.warm
+
+    def _replace_shards(self, previous: SitePages) -> set[str]:
+        """Swap in the search shards of new term prefixes without re-planning (or re-indexing) the whole site;
+        returns the destinations no longer made."""
+        shards = search_shard_specs(self.search.prefixes)
+        old = self.specs[self.shards.start:self.shards.stop]
+        self.specs = self.specs[:self.shards.start] + shards + self.specs[self.shards.stop:]
+        self.shards = range(self.shards.start, self.shards.start + len(shards))
+        by_dest = previous.specs_by_dest()
+        previous._by_dest = None  # handed over: it now indexes this build's pages
+        for spec in old:
+            del by_dest[spec.dest]
+        by_dest.update((spec.dest, spec) for spec in shards)
+        self._by_dest = by_dest
+        return {spec.dest for spec in old} - {spec.dest for spec in shards}
 
     def specs_by_dest(self) -> dict[str, PageSpec]:
         """Pages by destination; while the plan stays the same list, each build hands the index to the next."""
@@ -226,6 +248,8 @@ class SitePages:
         if spec.kind == "search_terms":
             changed = self.search.changed_prefixes
             return changed is not None and spec.key not in changed
+        if spec.dest in self.recheck:
+            return False
         inputs = self.page_inputs(spec)
         if self.previous.inputs.get(spec.dest) != inputs:
             return False
@@ -241,8 +265,9 @@ class SitePages:
         if spec.kind == "image":
             source, width, ending = parse_key(spec.key)
             return f"{self.site.assets[source].digest} {width} {ending} {__version__}"
-        if spec.kind == "search_terms":
-            return hashlib.sha1(self.render(spec)).hexdigest()
+        if spec.kind == "search_terms":  # compared by content; kept for the render that usually follows
+            self._last_shard = (spec.key, self.search.shard(spec.key))
+            return hashlib.sha1(self._last_shard[1]).hexdigest()
         template = self.theme.template_digest(spec.template) if spec.template else spec.kind
         text = "\n".join((self.shared_fingerprint, template, self.page_inputs(spec).text(self.facts)))
         return hashlib.sha1(text.encode()).hexdigest()
@@ -260,7 +285,9 @@ class SitePages:
         if spec.kind in EXPORT_KINDS:
             return EXPORT_KINDS[spec.kind][0](self.site, spec, self.view)
         if spec.kind == "search_terms":
-            return self.search.shard(spec.key)
+            prefix, data = self._last_shard
+            self._last_shard = ("", b"")
+            return data if prefix == spec.key and prefix else self.search.shard(spec.key)
         if spec.kind == "search_docs":
             return self.search.chunk(spec.page)
         if spec.kind == "search_manifest":

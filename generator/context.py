@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import compress
+from operator import is_not
 from typing import Any
 
 from markupsafe import Markup
@@ -184,7 +186,10 @@ class Facts:
         site, old = self.site, previous.site
         authors = set() if site.authors is old.authors else {
             slug for slug, author in site.authors.items() if old.authors.get(slug) is not author}
-        papers = {slug for slug, paper in site.papers.items() if old.papers.get(slug) is not paper}
+        if list(site.papers) == list(old.papers):  # the usual case: the same papers in the same order
+            papers = set(compress(site.papers, map(is_not, site.papers.values(), old.papers.values())))
+        else:
+            papers = {slug for slug, paper in site.papers.items() if old.papers.get(slug) is not paper}
         if site.author_links is not old.author_links or site.listed_by is not old.listed_by:
             papers.update(slug for slug, links in site.author_links.items() if old.author_links.get(slug) != links)
             papers.update(slug for slug, by in site.listed_by.items() if old.listed_by.get(slug) != by)

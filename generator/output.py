@@ -349,7 +349,10 @@ class OutputTree:
         """Carry over every live file but these, at the cost of the few the staging folder lacks."""
         excluded = set(dests)
         self._carried = excluded
-        self.new.update(self.live)
+        if self.new:
+            self.new.update(self.live)
+        else:
+            self.new = self.live.copy()  # a copy of a whole dict is much cheaper than adding its items one by one
         for dest in excluded:
             self.new.pop(dest, None)
         for dest in self._behind - excluded:
