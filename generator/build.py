@@ -155,7 +155,6 @@ class SitePages:
         self.inputs: dict[str, PageInputs] = {}
         self.showing: dict[str, list[str]] | None = None  # paper or author slug -> pages that show it
         self.dirty: list[PageSpec] | None = None  # when known: the only pages that may have changed
-        self.recheck: set[str] = set()  # pages whose inputs the previous build's may not be compared with
         if records_only and self.previous is not None and self.changed is not None \
                 and self.search.changed_prefixes is not None:
             self.inputs, self.showing = self.previous.indexed_inputs()
@@ -165,13 +164,7 @@ class SitePages:
             dests = {d for key in keys for d in self.showing.get(key, ())}
             dests |= {urls.search_shard_path(shard_name(prefix)) for prefix in self.search.changed_prefixes}
             if removed or self.previous.search_layout != self.search_layout:
-                manifest = urls.search_path("index.json")  # lists the shards: its inputs change with them
-                dests.add(manifest)
-                # The inputs are shared with the previous build (comparing against them is what makes an edit
-                # cheap): the manifest's are made again, and it is compared by fingerprint alone.
-                for dest in (*removed, manifest):
-                    self.inputs.pop(dest, None)
-                self.recheck.add(manifest)
+                dests.add(urls.search_path("index.json"))  # the manifest lists the shards
             by_dest = self.specs_by_dest()
             self.dirty = [by_dest[dest] for dest in sorted(dests) if dest in by_dest]
         self._last_shard: tuple[str, bytes] = ("", b"")  # (prefix, bytes) of the shard fingerprinted last
@@ -214,6 +207,10 @@ class SitePages:
         return self.inputs, self.showing
 
     def page_inputs(self, spec: PageSpec) -> PageInputs:
+        if spec.kind == "search_manifest":
+            # Never kept: an edit's build shares `inputs` with the previous one (so it can compare against it
+            # cheaply), and the manifest is the one page whose inputs such an edit can change.
+            return self._search_inputs(spec)
         inputs = self.inputs.get(spec.dest)
         if inputs is None:
             if spec.kind in SEARCH_KINDS:
@@ -248,10 +245,10 @@ class SitePages:
         if spec.kind == "search_terms":
             changed = self.search.changed_prefixes
             return changed is not None and spec.key not in changed
-        if spec.dest in self.recheck:
-            return False
         inputs = self.page_inputs(spec)
-        if self.previous.inputs.get(spec.dest) != inputs:
+        previous = self.previous._search_inputs(spec) if spec.kind == "search_manifest" \
+            else self.previous.inputs.get(spec.dest)
+        if previous != inputs:
             return False
         papers, authors = self.changed
         return (papers.isdisjoint(inputs.papers) and papers.isdisjoint(inputs.titles)

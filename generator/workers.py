@@ -111,11 +111,14 @@ def map_on_both_cores(function: Callable[[Item], Result], items: Sequence[Item],
         return _map(function, items, done)
     worker = Worker(lambda: [function(item) for item in items[1::2]])
     try:
-        mine = _map(function, items[0::2], done and (lambda count: done(min(2 * count, len(items)))))
+        # The child's share counts as done along with the parent's, but all is done only once it reports.
+        mine = _map(function, items[0::2], done and (lambda count: done(min(2 * count, len(items) - 1))))
     except BaseException:
         worker.cancel()
         raise
     theirs = worker.result()
+    if done:
+        done(len(items))
     merged: list[Any] = [None] * len(items)
     merged[0::2], merged[1::2] = mine, theirs
     return merged

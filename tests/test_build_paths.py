@@ -57,7 +57,11 @@ def test_reading_on_two_cores_loads_what_one_core_loads(corpus: Path, tmp_path: 
         path.write_text(path.read_text("utf-8").replace("date: ", "date: someday ", 1), "utf-8")
     monkeypatch.setattr(generator.workers, "worth_forking", lambda items, minimum: True)
     two = Project(project)
-    two.refresh()
+    reported: list[tuple[int, int]] = []
+    two.refresh(progress=lambda what, done, total: reported.append((done, total)))
+    # Progress counts the files the child reads too, and reaches all of them once, at the end.
+    assert reported[-1][0] == reported[-1][1] == len(two.files)
+    assert all(done < total for done, total in reported[:-1])
     monkeypatch.setattr(generator.workers, "worth_forking", lambda items, minimum: False)
     one = Project(project)
     one.refresh()

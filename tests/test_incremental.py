@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from pathlib import Path
 
 import pytest
 
-from generator.build import Builder
+from generator.build import Builder, LoadedTheme, SitePages
 from generator.errors import BuildFailed
 from generator.output import STATE_LOG, OutputTree
 from generator.project import Project
@@ -240,3 +241,25 @@ def test_a_torn_change_at_the_end_of_the_state_log_is_ignored_and_replaced_by_a_
     assert not any(log.exists() and log.read_bytes().endswith(tail) for log in logs)
     Builder(Project(scratch.root), tmp_path / "clean").build()
     assert tree(tmp_path / "site") == tree(tmp_path / "clean")
+
+
+def test_a_dropped_build_leaves_the_kept_one_comparing_as_before(example_project: Path) -> None:
+    """A failed build is thrown away and the next one is compared with the last good one: the failed build's
+    work must not have changed what that one compares against (edits share the per-page inputs)."""
+    root = example_project
+    theme = LoadedTheme.for_project(root)
+    project = Project(root)
+    project.refresh()
+    good = SitePages(theme, project.site(), root)
+    paper = min((root / "content/papers").glob("*.md"))
+    paper.write_text(paper.read_text("utf-8").rstrip("\n") + " Qzxjvk.\n", "utf-8")  # a new search prefix
+    project.refresh([paper.relative_to(root).as_posix()])
+    edited = project.site()
+    dropped = SitePages(theme, edited, root, good)
+    manifest = next(spec for spec in dropped.specs if spec.kind == "search_manifest")
+    assert dropped.dirty is not None and manifest in dropped.dirty
+    for spec in dropped.dirty:  # as the build does before something else fails it
+        dropped.fingerprint(spec)
+    # The next build (here with an author edited too) lists the new prefix: its manifest must be made again.
+    again = SitePages(theme, dataclasses.replace(edited, authors=dict(edited.authors)), root, good)
+    assert not again.unchanged_since_previous(manifest)
