@@ -91,3 +91,17 @@ def test_the_corpus_is_left_as_it_was_written(root: Path, records: list[dict[str
     left = {p.relative_to(corpus) for p in corpus.rglob("*") if p.is_file() and not p.name.startswith(".bench")}
     assert left == files
     assert all((corpus / rel).read_bytes() == (tmp_path / rel).read_bytes() for rel in files)
+
+
+def test_where_time_goes_accounts_for_every_page(example_project: Path) -> None:
+    completed = subprocess.run([sys.executable, str(REPO / "benchmarks" / "where_time_goes.py"), str(example_project)],
+                               capture_output=True, text=True, timeout=120, check=False)
+    assert completed.returncode == 0, completed.stderr
+    profile = json.loads(completed.stdout.splitlines()[-1])
+    kinds = profile["kinds"]
+    assert (profile["papers"], profile["authors"]) == (22, 2)
+    assert (kinds["paper"]["pages"], kinds["author"]["pages"]) == (22, 2)
+    built = subprocess.run([sys.executable, "-m", "generator", "build", "--source", str(example_project),
+                            "--output", str(example_project / "site")], capture_output=True, text=True, check=True)
+    assert f"Built {sum(kind['pages'] for kind in kinds.values())} pages" in built.stdout
+    assert all(profile[phase] > 0 for phase in ("read_s", "plan_s", "render_s"))
