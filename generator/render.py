@@ -131,28 +131,27 @@ def _render(env: jinja2.Environment, theme_files: ThemeFiles, name: str, where: 
     try:
         return env.get_template(name).render(context)
     except jinja2.TemplateSyntaxError as exc:
-        raise TemplateError(_template_display_path(theme_files, exc.filename or exc.name or name), exc.lineno or 0,
+        raise TemplateError(exc.filename or _template_display_path(theme_files, exc.name or name), exc.lineno or 0,
                             f"template syntax error: {exc.message}") from None
     except jinja2.TemplateError as exc:
-        template, line = _template_frame(exc, name)
-        raise TemplateError(_template_display_path(theme_files, template), line,
+        path, line = _template_frame(exc)
+        raise TemplateError(path or _template_display_path(theme_files, name), line,
                             f"{exc.__class__.__name__}: {exc}", page=where) from None
 
 
-def _template_frame(exc: BaseException, default: str) -> tuple[str, int]:
-    """The innermost template file and line in a Jinja traceback (Jinja rewrites frames to point there)."""
-    name, line = default, 0
+def _template_frame(exc: BaseException) -> tuple[str | None, int]:
+    """The innermost template file (its path as the loader has it) and line in a Jinja traceback (Jinja rewrites
+    frames to point there)."""
+    path, line = None, 0
     traceback = exc.__traceback__
     while traceback is not None:
         filename = traceback.tb_frame.f_code.co_filename
         if filename.endswith((".html", ".xml", ".txt", ".j2")) and os.path.isfile(filename):
-            name, line = filename, traceback.tb_lineno
+            path, line = filename, traceback.tb_lineno
         traceback = traceback.tb_next
-    return name, line
+    return path, line
 
 
 def _template_display_path(theme_files: ThemeFiles, name: str) -> str:
-    if os.path.isabs(name):
-        return name
     path = theme_files.template_path(name)
     return str(path) if path else f"templates/{name}"

@@ -138,9 +138,10 @@ def test_template_error_names_the_template_and_line_and_changes_nothing(tmp_path
     before = snapshot(project / "site")
     write_files(project, {"templates/paper.html": '{% extends "base.html" %}\n{% block content %}\n'
                                                   "{{ paper.no_such_field }}\n{% endblock %}\n"})
-    result = run_portfolio("build", "--source", str(project), cwd=project)
+    result = run_portfolio("build", cwd=project)  # the project given as ".": paths as the user typed them
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert "templates/paper.html:3: UndefinedError" in result.stderr and "/papers/analytical-engine/" in result.stderr
+    assert result.stderr.startswith("templates/paper.html:3: UndefinedError"), result.stderr
+    assert "/papers/analytical-engine/" in result.stderr
     assert snapshot(project / "site") == before
 
 

@@ -9,7 +9,7 @@ import jinja2
 import pytest
 from markupsafe import Markup, escape
 
-from generator.render import _quick_escape, make_environment
+from generator.render import _quick_escape, _template_frame, make_environment
 from generator.themefiles import ThemeFiles
 
 TEMPLATE = """\
@@ -53,12 +53,62 @@ def test_quick_escape_gives_what_markupsafe_gives(value: object) -> None:
     assert quick == escape(value)
 
 
-def test_templates_render_as_with_jinja_own_environment(tmp_path: Path) -> None:
-    (tmp_path / "page.html").write_text(TEMPLATE, "utf-8")
+# Every way a theme puts templates together: inheritance over two levels with super(), includes with and
+# without context, imported and local macros, call blocks, set and filter blocks, loops with else, filters and
+# recursion, a block in a loop, a conditional parent, and output outside blocks in a child (dropped).
+STRUCTURES = {
+    "base.html": "<html>{% block head %}<title>{{ title }}</title>{% endblock %}\n"
+                 "{% for n in [1, 2] %}{% block body scoped %}body {{ n }}{% endblock %}{% endfor %}\n"
+                 "{% block foot %}{% endblock %}</html>\n",
+    "middle.html": '{% extends "base.html" %}ignored {{ title }}\n'
+                   "{% block head %}[{{ super() }}]{% endblock %}\n"
+                   '{% block body scoped %}{% include "part.html" %}|{% include "plain.html" without context %}{% endblock %}',
+    "page.html": '{% extends "middle.html" %}{% import "macros.html" as m %}\n'
+                 "{% macro local(x) %}<{{ x }}>{{ caller() if caller else '' }}{% endmacro %}\n"
+                 "{% block foot %}{% set caught %}{{ title }}!{% endset %}{{ caught }}{{ m.shout(title) }}"
+                 "{% call local('c') %}inside {{ title }}{% endcall %}"
+                 "{% filter upper %}{{ title }} lower{% endfilter %}"
+                 "{% for item in items if item.show %}{{ loop.index }}:{{ item.name }} {% else %}none{% endfor %}"
+                 "{% for node in tree recursive %}({{ node.name }}{{ loop(node.children) }}){% endfor %}"
+                 "{{ super() }}{{ self.head() }}{% endblock %}",
+    "part.html": "part {{ title }} {{ n }}",
+    "plain.html": "plain",
+    "macros.html": "{% macro shout(text) %}{{ text | upper }}&{% endmacro %}",
+    "either.html": '{% extends "base.html" if fancy else "plain.html" %}{% block head %}either{% endblock %}',
+}
+STRUCTURE_CONTEXT = {
+    "title": "T & <t>", "fancy": True, "tree": [{"name": "a", "children": [{"name": "b", "children": []}]}],
+    "items": [{"name": "x", "show": True}, {"name": "y", "show": False}, {"name": "<z>", "show": True}],
+}
+
+
+def _both_environments(tmp_path: Path, files: dict[str, str]) -> tuple[jinja2.Environment, jinja2.Environment]:
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, "utf-8")
     ours = make_environment(ThemeFiles((tmp_path,)))
     stock = jinja2.Environment(loader=jinja2.FileSystemLoader(str(tmp_path)), autoescape=True,
                                undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                                keep_trailing_newline=True)
+    return ours, stock
+
+
+@pytest.mark.parametrize(("name", "fancy"), [("page.html", True), ("either.html", True), ("either.html", False),
+                                             ("middle.html", True)])
+def test_templates_put_together_render_as_with_jinja_own_environment(tmp_path: Path, name: str, fancy: bool) -> None:
+    ours, stock = _both_environments(tmp_path, STRUCTURES)
+    context = {**STRUCTURE_CONTEXT, "fancy": fancy}
+    assert ours.get_template(name).render(context) == stock.get_template(name).render(context)
+
+
+def test_an_error_deep_in_a_page_points_at_its_template_line(tmp_path: Path) -> None:
+    ours, _ = _both_environments(tmp_path, {**STRUCTURES, "part.html": "part\n{% if n == 2 %}{{ nope.x }}{% endif %}"})
+    with pytest.raises(jinja2.UndefinedError) as raised:
+        ours.get_template("page.html").render(STRUCTURE_CONTEXT)
+    assert _template_frame(raised.value) == (str(tmp_path / "part.html"), 2)
+
+
+def test_templates_render_as_with_jinja_own_environment(tmp_path: Path) -> None:
+    ours, stock = _both_environments(tmp_path, {"page.html": TEMPLATE})
     rendered = ours.get_template("page.html").render(CONTEXT)
     assert rendered == stock.get_template("page.html").render(CONTEXT)
     assert "Ada &lt;Lovelace&gt; &amp; &#34;Byron&#34; &#39;A&#39;" in rendered
