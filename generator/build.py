@@ -24,6 +24,7 @@ from .model import Site
 from .output import FINGERPRINT, OutputTree, TreeShare, check_output_location
 from .plan import PageSpec, plan_site, search_shard_specs
 from .project import Progress, Project
+from .recordcache import RecordCache, cache_file
 from .render import make_environment, render_fragment, render_page, template_digests
 from .search import CHUNK, SearchIndex, shard_name
 from .sources import CONTENT_DIR
@@ -310,9 +311,11 @@ class SitePages:
 class Builder:
     """Builds one project into one output folder, as often as asked, reusing all it can."""
 
-    def __init__(self, project: Project, output: Path | None = None, progress: Progress | None = None) -> None:
+    def __init__(self, project: Project, output: Path | None = None, progress: Progress | None = None,
+                 records: RecordCache | None = None) -> None:
         self.project = project
         self.progress = progress
+        self.records = records  # parsed content kept between runs (the CLI's; the server keeps it in memory)
         self.output = output or project.root / "site"
         check_output_location(self.output, project.root)
         self.theme: LoadedTheme | None = None
@@ -333,13 +336,26 @@ class Builder:
         root = self.project.root
         stamp = inputs_stamp(root, self.project.base_url, self.theme.files if self.theme else ThemeFiles.for_project(
             root)) if changed is None and self.pages is None else None
+        records = self.records if changed is None else None
+        if records is not None and not clean and not self.project.files:  # the first reading of this run
+            self.project.reuse(records.read())
         # The model is large and acyclic: cyclic garbage collection would rescan it again and again.
         gc.disable()
         try:
-            return self._build(changed, clean, stamp)
+            result = self._build(changed, clean, stamp)
+        except BuildFailed:
+            self._keep_records(records)  # what was parsed still holds: the fix of one file re-reads that file
+            raise
         finally:
             gc.enable()
             gc.freeze()
+        self._keep_records(records)
+        return result
+
+    def _keep_records(self, records: RecordCache | None) -> None:
+        if records is not None:
+            records.save(self.project.files, self.project.fresh)
+            self.project.fresh = {}
 
     def _build(self, changed: set[str] | None, clean: bool, stamp: str | None) -> BuildResult:
         started = time.perf_counter()
@@ -476,8 +492,8 @@ def _render_share(pages: SitePages, tree: OutputTree, specs: list[PageSpec], cle
 
 def build(root: Path, output: Path | None = None, *, base_url: str | None = None, clean: bool = False,
           progress: Progress | None = None) -> BuildResult:
-    """Build a project once (the `portfolio build` command)."""
-    return Builder(Project(root, base_url), output, progress).build(clean=clean)
+    """Build a project once (the `portfolio build` command), reusing what earlier runs parsed."""
+    return Builder(Project(root, base_url), output, progress, RecordCache(cache_file(root))).build(clean=clean)
 
 
 def check(root: Path) -> int:

@@ -102,11 +102,13 @@ def cmd_serve(args: argparse.Namespace, console: Console) -> int:
 
     from .build import Builder
     from .project import Project
+    from .recordcache import RecordCache, cache_file
     from .serve import BuildState, PreviewServer, base_path_of, rebuild
     from .watch import RESCAN, ChangeWatcher
 
     root = _source(args)
-    builder = Builder(Project(root, args.base_url), Path(args.output).expanduser() if args.output else None)
+    builder = Builder(Project(root, args.base_url), Path(args.output).expanduser() if args.output else None,
+                      records=RecordCache(cache_file(root)))
     state = BuildState()
 
     try:

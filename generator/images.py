@@ -13,14 +13,14 @@ from io import BytesIO
 from pathlib import Path, PurePosixPath
 
 from .model import Asset
+from .usercache import user_cache
 
 WIDTHS = (320, 640, 960, 1440)
 CACHE_VERSION = "images-v1"  # bump when the encoder settings below change
 
 
 def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "research-portfolio" / CACHE_VERSION
+    return user_cache(CACHE_VERSION)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +63,8 @@ def render_variant(project: Path, asset: Asset, width: int, ending: str) -> tupl
     cache = cache_dir() / f"{asset.digest}-{width}.{ending}"
     try:
         return cache.read_bytes(), False
-    except FileNotFoundError:
-        pass
+    except OSError:
+        pass  # not made yet, or no usable cache folder
     from PIL import Image, ImageOps
 
     with Image.open(project / "content" / asset.path) as source:

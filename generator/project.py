@@ -32,6 +32,7 @@ class LoadedFile:
     signature: tuple[int, int] | None
     record: Record | None
     errors: tuple[ContentError, ...]
+    digest: str  # of the bytes it was read from
 
 
 class Project:
@@ -51,6 +52,12 @@ class Project:
         self.problems: dict[str, ContentError] = {}  # files of a type that does not belong where they are
         self._linked: Site | None = None  # the last site linked without errors
         self._replaced: dict[str, Record | None] = {}  # records re-read since then
+        self._earlier: dict[str, LoadedFile] = {}  # files as an earlier run read them (see recordcache.py)
+        self.fresh: dict[str, LoadedFile] = {}  # files parsed by this run, not reused
+
+    def reuse(self, earlier: dict[str, LoadedFile]) -> None:
+        """Take records an earlier run parsed: a file whose bytes still have their digest is not parsed again."""
+        self._earlier = earlier
 
     def refresh(self, changed: Iterable[str] | None = None, progress: Progress | None = None) -> set[str]:
         """Re-read what changed: the given project-relative paths, or (None) every file whose stat moved.
@@ -72,8 +79,18 @@ class Project:
                 loaded = self.files.get(src_path)
                 if loaded is None or loaded.signature != current:
                     stale.append((src_path, kind, current))
+            if self._earlier:
+                to_parse = []
+                for item in stale:
+                    if self._reused(*item):
+                        touched.add(item[0])
+                    else:
+                        to_parse.append(item)
+                stale, self._earlier = to_parse, {}
             for src_path, loaded in self._load_all(stale, progress):
                 self._keep(src_path, loaded)
+                if loaded is not None:
+                    self.fresh[src_path] = loaded
                 touched.add(src_path)
             return touched
         for src_path in changed:
@@ -99,6 +116,19 @@ class Project:
                                    (lambda count: progress("Reading content", count, len(stale))) if progress else None)
         return [(item[0], file) for item, file in zip(stale, loaded)]
 
+    def _reused(self, src_path: str, kind: str, current: tuple[int, int] | None) -> bool:
+        earlier = self._earlier.get(src_path)
+        if not isinstance(earlier, LoadedFile) or earlier.kind != kind:
+            return False
+        try:
+            _, digest = load_bytes(self.root, src_path)
+        except OSError:
+            return False  # gone or unreadable: reading it again says what is wrong
+        if digest != earlier.digest:
+            return False
+        self._keep(src_path, dataclasses.replace(earlier, signature=current))
+        return True
+
     def _read(self, src_path: str, kind: str, current: tuple[int, int] | None) -> None:
         self._keep(src_path, self._load(src_path, kind, current))
 
@@ -115,10 +145,13 @@ class Project:
         """One file's record and problems; None if it vanished after it was listed. Reads only, so a worker can."""
         errors: list[ContentError] = []
         record: Record | None = None
+        digest = ""  # not UTF-8 text: never reused
         try:
             if kind == ASSET:
-                return LoadedFile(kind, current, read_asset(self.root, src_path), ())
+                asset = read_asset(self.root, src_path)
+                return LoadedFile(kind, current, asset, (), asset.digest)
             source = load(self.root, src_path, kind)
+            digest = source.digest
             if kind == "config":
                 record = parse_site_config(source.text, src_path, errors)
             else:
@@ -127,7 +160,7 @@ class Project:
             errors.append(exc)
         except FileNotFoundError:
             return None
-        return LoadedFile(kind, current, record, tuple(errors))
+        return LoadedFile(kind, current, record, tuple(errors), digest)
 
     def site(self) -> Site:
         """Link the records into a Site; every problem of every file is raised together."""

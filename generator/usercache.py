@@ -1,0 +1,12 @@
+"""Where the generator keeps what it can make again: the user's cache folder ($XDG_CACHE_HOME or ~/.cache), so
+that rebuilds into any folder share it and the project's own folder stays untouched."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def user_cache(name: str) -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "research-portfolio" / name
