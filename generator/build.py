@@ -337,11 +337,11 @@ class Builder:
         stamp = inputs_stamp(root, self.project.base_url, self.theme.files if self.theme else ThemeFiles.for_project(
             root)) if changed is None and self.pages is None else None
         records = self.records if changed is None else None
-        if records is not None and not clean and not self.project.files:  # the first reading of this run
-            self.project.reuse(records.read())
         # The model is large and acyclic: cyclic garbage collection would rescan it again and again.
         gc.disable()
         try:
+            if records is not None and not clean and not self.project.files:  # the first reading of this run
+                self.project.reuse(records.read())
             result = self._build(changed, clean, stamp)
         except BuildFailed:
             self._keep_records(records)  # what was parsed still holds: the fix of one file re-reads that file

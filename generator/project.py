@@ -17,7 +17,7 @@ from .link import build_site
 from .model import Asset, Author, NewsItem, Page, Paper, Site, SiteConfig
 from .readers.documents import parse_news, parse_page
 from .readers.native import parse_author, parse_paper, slug_from_path
-from .sources import ASSET, SITE_CONFIG, classify, discover, load, load_bytes, signature
+from .sources import ASSET, SITE_CONFIG, classify, decode, discover, load_bytes, signature
 from .workers import MIN_FILES, map_on_both_cores
 
 Progress = Callable[[str, int, int], None]  # (what is being done, items done, items in all)
@@ -79,18 +79,14 @@ class Project:
                 loaded = self.files.get(src_path)
                 if loaded is None or loaded.signature != current:
                     stale.append((src_path, kind, current))
-            if self._earlier:
-                to_parse = []
-                for item in stale:
-                    if self._reused(*item):
-                        touched.add(item[0])
-                    else:
-                        to_parse.append(item)
-                stale, self._earlier = to_parse, {}
-            for src_path, loaded in self._load_all(stale, progress):
-                self._keep(src_path, loaded)
-                if loaded is not None:
+            reused = {item[0]: file for item in stale if (file := self._reusable(*item)) is not None}
+            self._earlier = {}
+            parsed = dict(self._load_all([item for item in stale if item[0] not in reused], progress))
+            for src_path, _, _ in stale:  # kept in the order found, as a run that parses everything keeps them
+                loaded = reused[src_path] if src_path in reused else parsed[src_path]
+                if src_path in parsed and loaded is not None:
                     self.fresh[src_path] = loaded
+                self._keep(src_path, loaded)
                 touched.add(src_path)
             return touched
         for src_path in changed:
@@ -116,18 +112,15 @@ class Project:
                                    (lambda count: progress("Reading content", count, len(stale))) if progress else None)
         return [(item[0], file) for item, file in zip(stale, loaded)]
 
-    def _reused(self, src_path: str, kind: str, current: tuple[int, int] | None) -> bool:
+    def _reusable(self, src_path: str, kind: str, current: tuple[int, int] | None) -> LoadedFile | None:
         earlier = self._earlier.get(src_path)
         if not isinstance(earlier, LoadedFile) or earlier.kind != kind:
-            return False
+            return None
         try:
             _, digest = load_bytes(self.root, src_path)
         except OSError:
-            return False  # gone or unreadable: reading it again says what is wrong
-        if digest != earlier.digest:
-            return False
-        self._keep(src_path, dataclasses.replace(earlier, signature=current))
-        return True
+            return None  # gone or unreadable: reading it again says what is wrong
+        return dataclasses.replace(earlier, signature=current) if digest == earlier.digest else None
 
     def _read(self, src_path: str, kind: str, current: tuple[int, int] | None) -> None:
         self._keep(src_path, self._load(src_path, kind, current))
@@ -145,13 +138,13 @@ class Project:
         """One file's record and problems; None if it vanished after it was listed. Reads only, so a worker can."""
         errors: list[ContentError] = []
         record: Record | None = None
-        digest = ""  # not UTF-8 text: never reused
+        digest = ""
         try:
             if kind == ASSET:
                 asset = read_asset(self.root, src_path)
                 return LoadedFile(kind, current, asset, (), asset.digest)
-            source = load(self.root, src_path, kind)
-            digest = source.digest
+            raw, digest = load_bytes(self.root, src_path)
+            source = decode(src_path, kind, raw, digest)
             if kind == "config":
                 record = parse_site_config(source.text, src_path, errors)
             else:

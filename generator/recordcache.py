@@ -3,9 +3,10 @@ changed (reading a 10,000-paper site: 5.5 s parsed, 1.1 s from here).
 
 One file per project, in the user's cache folder (usercache.py) rather than in the project: it is a pickle,
 and a project may hold content written by others. It starts with a header naming this exact generator code,
-then holds pickled chunks of {path: LoadedFile}; a later chunk overrides an earlier one, so an edit appends
-only what it re-read. A record is used only if its file's bytes still have the digest it was parsed from, so
-a stale or partly written cache costs time, never a wrong page.
+then holds checksummed pickled chunks of {path: LoadedFile}; a later chunk overrides an earlier one, so an edit
+appends only what it re-read. A record is used only if its file's bytes still have the digest it was parsed
+from, and reading stops at the first chunk that is cut short or garbled (a killed run, two runs at once): a
+stale or damaged cache costs time, never a wrong page.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ import functools
 import hashlib
 import os
 import pickle
+import struct
+import sys
+import time
 from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
@@ -23,18 +27,24 @@ from typing import Any, BinaryIO
 from .usercache import user_cache
 
 CHUNK = 500  # records pickled together
-MIN_OVERRIDDEN = 64  # stale entries an appended-to file may hold before it is rewritten whole (or 1/8 of it)
+MIN_WASTE = 64  # replaced or deleted entries a file may hold before it is rewritten whole (or 1/8 of its entries)
+ABANDONED_AFTER = 3600  # seconds after which a partial rewrite is taken as left by a killed run, and removed
+_FRAME = struct.Struct("<Q20s")  # a chunk's length and SHA-1, before its bytes
 
-
-# What reading content uses besides our own code: an upgrade of one may change a record (MathML, HTML, sizes).
+# What reading content uses besides our own code: an upgrade of one may change a record (MathML, HTML, sizes,
+# the Unicode tables that turn names into slugs, libyaml's error messages).
 _READING_LIBRARIES = ("Markdown", "latex2mathml", "PyYAML", "pylatexenc", "Pillow", "Pygments")
 
 
 @functools.cache
 def _header() -> bytes:
-    """Names the generator's code byte for byte and the libraries' versions: records made by other code may not
-    be what this code makes (or even unpickle)."""
-    digest = hashlib.sha1()
+    """Names the generator's code byte for byte, the interpreter and the libraries: records made by other code
+    may not be what this code makes (or even unpickle)."""
+    import unicodedata
+
+    import yaml
+
+    digest = hashlib.sha1(f"{sys.version}\0{unicodedata.unidata_version}\0{yaml.__with_libyaml__}\0".encode())
     package = Path(__file__).parent
     for path in sorted(package.rglob("*.py")):
         digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
@@ -55,57 +65,92 @@ class RecordCache:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.appendable = False  # read whole and sound, and not yet mostly entries overridden since
-        self.overridden = 0  # entries read that a later chunk replaced
-        self.kept = 0  # entries it holds
+        self.held: set[str] = set()  # paths it has entries for
+        self.waste = 0  # entries a later chunk replaced
+        self._sound: tuple[int, int] | None = None  # (inode, size) of the file when last read whole or written
 
     def read(self) -> dict[str, Any]:
         entries: dict[str, Any] = {}
         read = 0
-        try:
-            with open(self.path, "rb") as file:
-                if file.read(len(_header())) != _header():
-                    return {}
-                while True:
-                    try:
-                        chunk = pickle.load(file)
-                    except EOFError:
-                        break
-                    if not isinstance(chunk, dict):
-                        raise pickle.UnpicklingError("not a chunk of records")
+        with contextlib.suppress(OSError), open(self.path, "rb") as file:
+            if file.read(len(_header())) == _header():
+                chunks, sound = _read_chunks(file)
+                for chunk in chunks:
                     entries.update(chunk)
                     read += len(chunk)
-            self.appendable = True
-        except FileNotFoundError:
-            pass
-        except Exception:  # noqa: BLE001 - cut short by a killed run, or damaged: what came before it still holds
-            self.appendable = False
-        self.overridden, self.kept = read - len(entries), len(entries)
+                if sound:
+                    self._sound = _identity(file.fileno())
+        self.held, self.waste = set(entries), read - len(entries)
         return entries
 
     def save(self, everything: Mapping[str, Any], fresh: Mapping[str, Any]) -> None:
         """Record `fresh` (entries parsed by this run); `everything` is the whole content, for a rewrite."""
-        if not fresh:
+        gone = len(self.held - everything.keys())
+        replaced = len(fresh.keys() & self.held)
+        tolerable = self._sound is not None and self.waste + replaced + gone <= max(MIN_WASTE, len(everything) // 8)
+        if not fresh and (tolerable or not gone):
             return
         try:
-            if self.appendable and self.overridden + len(fresh) <= max(MIN_OVERRIDDEN, self.kept // 8):
-                with open(self.path, "ab") as file:
-                    _write_chunks(file, fresh)
-                self.overridden += len(fresh)
+            if tolerable and self._append(fresh):
+                self.waste += replaced
+                self.held |= fresh.keys()
                 return
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            partial = self.path.with_name(f"{self.path.name}.{os.getpid()}.partial")
-            try:
-                with open(partial, "wb") as file:
-                    file.write(_header())
-                    _write_chunks(file, everything)
-                os.replace(partial, self.path)
-            finally:
-                with contextlib.suppress(FileNotFoundError):
-                    os.remove(partial)
-            self.appendable, self.overridden, self.kept = True, 0, len(everything)
+            self._rewrite(everything)
         except OSError:
-            self.appendable = False  # a read-only or full cache folder: builds work as without it
+            self._sound = None  # a read-only or full cache folder: builds work as without it
+
+    def _append(self, fresh: Mapping[str, Any]) -> bool:
+        """Add `fresh` at the end, if the file is still the one this run read or wrote (another run may have
+        rewritten it, perhaps with other code); False if it is not."""
+        with open(self.path, "r+b") as file:
+            if _identity(file.fileno()) != self._sound or file.read(len(_header())) != _header():
+                return False
+            file.seek(0, os.SEEK_END)
+            _write_chunks(file, fresh)
+            file.flush()
+            self._sound = _identity(file.fileno())
+        return True
+
+    def _rewrite(self, everything: Mapping[str, Any]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        _remove_abandoned(self.path)
+        partial = self.path.with_name(f"{self.path.name}.{os.getpid()}-{os.urandom(4).hex()}.partial")
+        try:
+            with open(partial, "wb") as file:
+                file.write(_header())
+                _write_chunks(file, everything)
+                file.flush()
+                os.replace(partial, self.path)
+                self._sound = _identity(file.fileno())
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(partial)
+        self.held, self.waste = set(everything), 0
+
+
+def _identity(descriptor: int) -> tuple[int, int]:
+    info = os.fstat(descriptor)
+    return info.st_ino, info.st_size
+
+
+def _read_chunks(file: BinaryIO) -> tuple[list[dict[str, Any]], bool]:
+    """The sound chunks from the file's position on, up to the first that is not; and whether all were."""
+    chunks: list[dict[str, Any]] = []
+    while frame := file.read(_FRAME.size):
+        if len(frame) != _FRAME.size:
+            return chunks, False
+        length, checksum = _FRAME.unpack(frame)
+        data = file.read(length)
+        if len(data) != length or hashlib.sha1(data).digest() != checksum:
+            return chunks, False
+        try:
+            chunk = pickle.loads(data)
+        except Exception:  # noqa: BLE001 - made by code that unpickles differently: as if damaged
+            return chunks, False
+        if not isinstance(chunk, dict):
+            return chunks, False
+        chunks.append(chunk)
+    return chunks, True
 
 
 def _write_chunks(file: BinaryIO, entries: Mapping[str, Any]) -> None:
@@ -113,4 +158,14 @@ def _write_chunks(file: BinaryIO, entries: Mapping[str, Any]) -> None:
     large site's records would take more memory than the records."""
     items = list(entries.items())
     for start in range(0, len(items), CHUNK):
-        pickle.dump(dict(items[start:start + CHUNK]), file, protocol=pickle.HIGHEST_PROTOCOL)
+        data = pickle.dumps(dict(items[start:start + CHUNK]), protocol=pickle.HIGHEST_PROTOCOL)
+        file.write(_FRAME.pack(len(data), hashlib.sha1(data).digest()) + data)
+
+
+def _remove_abandoned(path: Path) -> None:
+    """Partial rewrites left by runs that were killed while writing (each as large as the cache)."""
+    now = time.time()
+    for partial in path.parent.glob(f"{path.name}.*.partial"):
+        with contextlib.suppress(OSError):
+            if now - partial.stat().st_mtime > ABANDONED_AFTER:
+                partial.unlink()

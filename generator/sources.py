@@ -93,7 +93,10 @@ def signature(project: Path, src_path: str) -> tuple[int, int] | None:
 
 def load(project: Path, src_path: str, kind: str) -> SourceFile:
     """Read one content file as UTF-8 text; a file that is not UTF-8 is a content error."""
-    raw, digest = load_bytes(project, src_path)
+    return decode(src_path, kind, *load_bytes(project, src_path))
+
+
+def decode(src_path: str, kind: str, raw: bytes, digest: str) -> SourceFile:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

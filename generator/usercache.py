@@ -8,5 +8,7 @@ from pathlib import Path
 
 
 def user_cache(name: str) -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):  # unset, or relative: the XDG specification says to ignore it
+        base = str(Path.home() / ".cache")
     return Path(base) / "research-portfolio" / name

@@ -7,9 +7,9 @@ import dataclasses
 import os
 from pathlib import Path
 
-from conftest import file_tree, run_portfolio, without_state
+from conftest import file_tree, run_portfolio, without_state, write_files
 
-from generator.recordcache import MIN_OVERRIDDEN, RecordCache, cache_file
+from generator.recordcache import MIN_WASTE, RecordCache, cache_file
 
 PAPER = "content/papers/taid-temporally-adaptive-interpolated-distillation.md"
 
@@ -48,25 +48,69 @@ def test_builds_after_edits_make_what_a_clean_build_makes(example_project: Path,
     assert site_files(site) == site_files(tmp_path / "clean")
 
 
-def test_records_come_from_the_cache_while_their_files_are_unchanged_and_clean_builds_parse(
-        example_project: Path, tmp_path: Path) -> None:
-    build(example_project, tmp_path / "first")
-    cache = RecordCache(cache_file(example_project))
+def plant(project: Path, header: bytes | None = None) -> None:
+    """Put into the cache a record no parse of PAPER gives, under the digest of the file's bytes as they are."""
+    cache = RecordCache(cache_file(project))
     entries = cache.read()
-    # Plant a record no parse of the file would give, under the digest of the file's bytes as they are.
     planted = entries[PAPER]
-    planted = dataclasses.replace(planted, record=dataclasses.replace(planted.record, abstract_html="<p>PLANTED</p>"))
-    cache.save(entries, {PAPER: planted})
-    page = "papers/taid-temporally-adaptive-interpolated-distillation/index.html"
-    build(example_project, tmp_path / "reused")
-    assert "PLANTED" in (tmp_path / "reused" / page).read_text()
-    build(example_project, tmp_path / "clean", "--clean")
-    assert "PLANTED" not in (tmp_path / "clean" / page).read_text()
-    # Once the file's bytes change, its record is parsed again.
+    entries[PAPER] = dataclasses.replace(
+        planted, record=dataclasses.replace(planted.record, abstract_html="<p>PLANTED</p>"))
+    cache.save(entries, {PAPER: entries[PAPER]})
+    if header is not None:
+        path = cache_file(project)
+        path.write_bytes(header + path.read_bytes().split(b"\n", 1)[1])
+
+
+PAGE = "papers/taid-temporally-adaptive-interpolated-distillation/index.html"
+
+
+def planted_in(output: Path) -> bool:
+    return "PLANTED" in (output / PAGE).read_text("utf-8")
+
+
+def test_records_come_from_the_cache_while_their_files_are_unchanged(example_project: Path, tmp_path: Path) -> None:
+    build(example_project, tmp_path / "first")
+    plant(example_project)
+    build(example_project, tmp_path / "reused")  # a new output folder: every page is rendered
+    assert planted_in(tmp_path / "reused")
     paper = example_project / PAPER
-    paper.write_text(paper.read_text("utf-8") + "\n", "utf-8")
+    paper.write_text(paper.read_text("utf-8") + "\n", "utf-8")  # other bytes: parsed again
     build(example_project, tmp_path / "edited")
-    assert "PLANTED" not in (tmp_path / "edited" / page).read_text()
+    assert not planted_in(tmp_path / "edited")
+
+
+def test_clean_builds_and_caches_made_by_other_code_parse_everything(example_project: Path, tmp_path: Path) -> None:
+    build(example_project, tmp_path / "first")
+    plant(example_project)
+    build(example_project, tmp_path / "clean", "--clean")
+    assert not planted_in(tmp_path / "clean")
+    plant(example_project, header=b"research-portfolio records 0123 (other code)\n")
+    build(example_project, tmp_path / "other")
+    assert not planted_in(tmp_path / "other")
+
+
+def test_files_with_problems_are_reported_the_same_when_their_records_come_from_the_cache(
+        example_project: Path, tmp_path: Path) -> None:
+    broken = {"content/papers/broken-front-matter.md": "---\ntitle: [unclosed\n---\nText.\n",
+              "content/papers/not-utf8.md": None}
+    write_files(example_project, {path: text for path, text in broken.items() if text})
+    (example_project / "content/papers/not-utf8.md").write_bytes(b"---\ntitle: Caf\xe9\n---\n")
+    first = run_portfolio("build", "--source", str(example_project), "--output", str(tmp_path / "site"))
+    with open(example_project / "content/papers/broken-front-matter.md", "a", encoding="utf-8") as edited:
+        edited.write("More text, the same problem.\n")  # parsed again; the other file's record is reused
+    again = run_portfolio("build", "--source", str(example_project), "--output", str(tmp_path / "site"))
+    assert first.returncode == again.returncode == 1
+    assert "not-utf8.md:2: file is not UTF-8" in first.stderr and "broken-front-matter.md:3: " in first.stderr
+    assert again.stderr == first.stderr
+
+
+def test_a_clash_is_blamed_on_the_same_file_after_the_other_one_changes(example_project: Path, tmp_path: Path) -> None:
+    write_files(example_project, {"content/files/A.txt": "upper\n", "content/files/a.txt": "lower\n"})
+    first = run_portfolio("build", "--source", str(example_project), "--output", str(tmp_path / "site"))
+    write_files(example_project, {"content/files/A.txt": "upper, edited\n"})  # parsed again, a.txt reused
+    again = run_portfolio("build", "--source", str(example_project), "--output", str(tmp_path / "site"))
+    assert first.returncode == again.returncode == 1 and "which is also where" in first.stderr
+    assert again.stderr == first.stderr
 
 
 def test_a_cut_short_or_foreign_cache_is_read_as_far_as_it_holds_and_rewritten(
@@ -75,15 +119,17 @@ def test_a_cut_short_or_foreign_cache_is_read_as_far_as_it_holds_and_rewritten(
     build(example_project, site)
     path = cache_file(example_project)
     whole = path.read_bytes()
+    first = RecordCache(path).read()
     paper = example_project / PAPER
-    for number, damaged in enumerate((whole[:len(whole) // 2], whole[:-7], b"research-portfolio records 0\n" + whole[40:],
-                                      b"not a cache at all")):
+    middle = len(whole) // 2
+    flipped = whole[:middle] + bytes([whole[middle] ^ 1]) + whole[middle + 1:]
+    for number, damaged in enumerate((whole[:middle], whole[:-7], flipped, b"not a cache at all")):
         path.write_bytes(damaged)
         paper.write_text(paper.read_text("utf-8").rstrip("\n") + f" Edit {number}.\n", "utf-8")
         build(example_project, site)
         cache = RecordCache(path)
         entries = cache.read()
-        assert cache.appendable and cache.overridden == 0  # rewritten whole
+        assert cache.waste == 0 and len(entries) == len(first)  # rewritten whole
         assert f"Edit {number}." in entries[PAPER].record.abstract
     build(example_project, tmp_path / "clean", "--clean")
     assert site_files(site) == site_files(tmp_path / "clean")
@@ -106,14 +152,28 @@ def test_edits_append_to_the_cache_until_it_is_mostly_old_entries_then_it_is_rew
     everything = {f"content/papers/p{number}.md": f"record {number}" for number in range(10)}
     RecordCache(path).save(everything, everything)
     sizes = []
-    for edit_number in range(MIN_OVERRIDDEN + 1):
+    for edit_number in range(MIN_WASTE + 1):
         cache = RecordCache(path)
-        entries = cache.read()
-        assert entries == everything
+        assert cache.read() == everything
         everything["content/papers/p3.md"] = f"record 3, edit {edit_number}"
         cache.save(everything, {"content/papers/p3.md": everything["content/papers/p3.md"]})
         sizes.append(os.path.getsize(path))
     assert sizes[1] > sizes[0]  # appended
     assert sizes[-1] < sizes[-2]  # rewritten whole once old entries outnumbered the limit
     reread = RecordCache(path)
-    assert reread.read() == everything and reread.overridden == 0
+    assert reread.read() == everything and reread.waste == 0
+
+
+def test_a_run_never_appends_to_a_cache_another_run_rewrote_meanwhile(tmp_path: Path) -> None:
+    path = tmp_path / "records"
+    mine = {f"p{number}": f"mine {number}" for number in range(10)}
+    RecordCache(path).save(mine, mine)
+    cache = RecordCache(path)
+    cache.read()
+    other = RecordCache(tmp_path / "other")  # another run (perhaps other code) rewrites the file meanwhile
+    theirs = {key: "theirs" for key in mine}
+    other.save(theirs, theirs)
+    os.replace(tmp_path / "other", path)
+    mine["p1"] = "mine, edited"
+    cache.save(mine, {"p1": "mine, edited"})
+    assert RecordCache(path).read() == mine  # written whole, not appended after their entries
