@@ -10,6 +10,7 @@ import gc
 import hashlib
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,7 +32,7 @@ from .sources import CONTENT_DIR
 from .stamp import inputs_stamp
 from .themefiles import ThemeFiles
 from .urls import Urls
-from .workers import Worker, worth_forking
+from .workers import MIN_PAGES, on_both_cores
 
 COPIED_KINDS = ("static", "asset", "image")  # files that show no record: copied or made from one source
 
@@ -368,33 +369,32 @@ class Builder:
             self.tree = OutputTree(self.output)
         tree = self.tree
         tree.begin()
-        worker: Worker | None = None
         try:
             to_check = pages.specs
             if pages.dirty is not None and not clean:
                 to_check = pages.dirty
                 tree.keep_all_except([*(spec.dest for spec in to_check), *pages.removed])
-            shares = [to_check]
-            if worth_forking(len(to_check)):
-                shares = [to_check[0::2], to_check[1::2]]  # interleaved: each gets a like mix of page kinds
-                tree.expect_share(spec.dest for spec in shares[1])
-                before = pages.images_processed
-                worker = Worker(lambda: (*_render_share(pages, tree, shares[1], clean, None, detached=True),
-                                         pages.images_processed - before))
-            rendered, errors, _ = _render_share(pages, tree, shares[0], clean, self.progress, len(to_check))
-            if worker is not None:
-                more, more_errors, share, images = worker.result()
-                worker = None
+            before = pages.images_processed
+
+            def render(share: Sequence[PageSpec], in_child: bool) -> tuple[int, list[ContentError], TreeShare | None, int]:
+                if in_child:
+                    return (*_render_share(pages, tree, share, clean, None, detached=True),
+                            pages.images_processed - before)
+                return (*_render_share(pages, tree, share, clean, self.progress, len(to_check)), 0)
+
+            shares = on_both_cores(render, to_check, MIN_PAGES,
+                                   lambda theirs: tree.expect_share(spec.dest for spec in theirs))
+            rendered, errors = 0, []
+            for more, more_errors, share, images in shares:
+                if share is not None:
+                    tree.absorb(share)
                 pages.images_processed += images
-                tree.absorb(share)
                 rendered += more
                 errors += more_errors
             if errors:
                 raise BuildFailed(errors)
             stats = tree.commit(stamp)
         except BaseException:
-            if worker is not None:
-                worker.cancel()
             tree.abort()
             raise
         self.pages = pages
@@ -457,7 +457,7 @@ class Builder:
         return True
 
 
-def _render_share(pages: SitePages, tree: OutputTree, specs: list[PageSpec], clean: bool,
+def _render_share(pages: SitePages, tree: OutputTree, specs: Sequence[PageSpec], clean: bool,
                   progress: Progress | None, total: int = 0, *, detached: bool = False,
                   ) -> tuple[int, list[ContentError], TreeShare | None]:
     """Render the pages of `specs` that changed into the staging folder: (rendered, errors, worker's share)."""

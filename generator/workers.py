@@ -27,7 +27,7 @@ Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 
-def worth_forking(items: int, minimum: int = MIN_PAGES) -> bool:
+def worth_forking(items: int, minimum: int) -> bool:
     return (items >= minimum and hasattr(os, "fork") and (os.cpu_count() or 1) >= 2
             and threading.active_count() == 1)
 
@@ -79,6 +79,7 @@ class Worker:
             os._exit(status)
         os.close(write_end)
         self._pipe = os.fdopen(read_end, "rb")
+        self._reaped = False
 
     def result(self) -> Any:
         try:
@@ -86,6 +87,7 @@ class Worker:
         finally:
             self._pipe.close()
             os.waitpid(self.pid, 0)
+            self._reaped = True
         if not data:
             raise ChildFailed("a build worker died without a result")
         ok, value = pickle.loads(data)
@@ -94,33 +96,53 @@ class Worker:
         return value
 
     def cancel(self) -> None:
-        """Stop the child (the parent failed or was interrupted) and reap it."""
+        """Stop the child (the parent failed or was interrupted) and reap it, unless `result()` already did."""
+        if self._reaped:
+            return
         try:
             os.kill(self.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
         self._pipe.close()
         os.waitpid(self.pid, 0)
+        self._reaped = True
+
+
+def on_both_cores(task: Callable[[Sequence[Item], bool], Result], items: Sequence[Item], minimum: int,
+                  before_fork: Callable[[Sequence[Item]], None] | None = None) -> list[Result]:
+    """`task(share, in_child)` over every second item in a forked child and over the others here, when there
+    are at least `minimum` items (otherwise once, here, over all): the results, this process's first.
+    Interleaved, each share gets a like mix of the items (of page kinds, of file sizes)."""
+    if not worth_forking(len(items), minimum):
+        return [task(items, False)]
+    theirs = items[1::2]
+    if before_fork is not None:
+        before_fork(theirs)
+    worker = Worker(lambda: task(theirs, True))
+    try:
+        return [task(items[0::2], False), worker.result()]
+    except BaseException:
+        worker.cancel()
+        raise
 
 
 def map_on_both_cores(function: Callable[[Item], Result], items: Sequence[Item], minimum: int,
                       done: Callable[[int], None] | None = None) -> list[Result]:
-    """`[function(item) for item in items]`, every second item computed in a forked child when there are
-    at least `minimum`. `done(count)` tells the parent's progress, counting the child's share as its own."""
-    if not worth_forking(len(items), minimum):
-        return _map(function, items, done)
-    worker = Worker(lambda: [function(item) for item in items[1::2]])
-    try:
-        # The child's share counts as done along with the parent's, but all is done only once it reports.
-        mine = _map(function, items[0::2], done and (lambda count: done(min(2 * count, len(items) - 1))))
-    except BaseException:
-        worker.cancel()
-        raise
-    theirs = worker.result()
+    """`[function(item) for item in items]`, on both cores when there are at least `minimum` items.
+    `done(count)` tells the parent's progress, counting the child's share as its own."""
+    def share(part: Sequence[Item], in_child: bool) -> list[Result]:
+        if in_child or done is None or len(part) == len(items):
+            return _map(function, part, None if in_child else done)
+        # The child's share counts as done along with this one, but all is done only once it reports.
+        return _map(function, part, lambda count: done(min(2 * count, len(items) - 1)))
+
+    results = on_both_cores(share, items, minimum)
+    if len(results) == 1:
+        return results[0]
     if done:
         done(len(items))
     merged: list[Any] = [None] * len(items)
-    merged[0::2], merged[1::2] = mine, theirs
+    merged[0::2], merged[1::2] = results
     return merged
 
 

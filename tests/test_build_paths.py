@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from generator.build import Builder, build
 from generator.errors import BuildFailed
 from generator.project import Project
 from generator.search import SearchIndex
+from generator.workers import on_both_cores
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -38,7 +40,7 @@ def test_two_processes_write_the_same_bytes_as_one(corpus: Path, tmp_path: Path,
     two = run_portfolio("-v", "build", "--source", str(corpus), "--output", str(tmp_path / "two"))
     assert two.returncode == 0, two.stderr
     assert "rendered in 2 processes" in two.stdout
-    monkeypatch.setattr(generator.build, "worth_forking", lambda pages: False)
+    monkeypatch.setattr(generator.workers, "worth_forking", lambda items, minimum: False)
     one = build(corpus, tmp_path / "one")
     assert one.processes == 1
     assert tree(tmp_path / "one") == tree(tmp_path / "two")
@@ -89,6 +91,19 @@ def test_the_search_index_made_on_two_cores_is_the_one_made_on_one(corpus: Path,
     assert [two.shard(prefix) for prefix in two.prefixes] == [one.shard(prefix) for prefix in one.prefixes]
     assert [two.chunk(number) for number in range(two.chunk_count())] == \
         [one.chunk(number) for number in range(one.chunk_count())]
+
+
+def test_a_failure_in_the_child_reaches_the_parent_as_it_was(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(generator.workers, "worth_forking", lambda items, minimum: True)
+
+    def task(share: Sequence[int], in_child: bool) -> list[int]:
+        if in_child:
+            raise ValueError(f"item {share[0]} is broken")
+        return list(share)
+
+    assert on_both_cores(lambda share, in_child: list(share), range(6), 1) == [[0, 2, 4], [1, 3, 5]]
+    with pytest.raises(ValueError, match="item 1 is broken"):  # not an error about reaping the child twice
+        on_both_cores(task, range(6), 1)
 
 
 def test_a_build_with_unchanged_inputs_reads_nothing(example_project: Path, tmp_path: Path) -> None:
