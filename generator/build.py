@@ -316,7 +316,7 @@ class Builder:
                  records: RecordCache | None = None) -> None:
         self.project = project
         self.progress = progress
-        self.records = records  # parsed content kept between runs (the CLI's; the server keeps it in memory)
+        self.records = records  # parsed content kept between runs: read by the first full build, saved by each
         self.output = output or project.root / "site"
         check_output_location(self.output, project.root)
         self.theme: LoadedTheme | None = None
@@ -355,8 +355,7 @@ class Builder:
 
     def _keep_records(self, records: RecordCache | None) -> None:
         if records is not None:
-            records.save(self.project.files, self.project.fresh)
-            self.project.fresh = {}
+            records.save(self.project.files, self.project.take_fresh())
 
     def _build(self, changed: set[str] | None, clean: bool, stamp: str | None) -> BuildResult:
         started = time.perf_counter()

@@ -53,11 +53,16 @@ class Project:
         self._linked: Site | None = None  # the last site linked without errors
         self._replaced: dict[str, Record | None] = {}  # records re-read since then
         self._earlier: dict[str, LoadedFile] = {}  # files as an earlier run read them (see recordcache.py)
-        self.fresh: dict[str, LoadedFile] = {}  # files parsed by this run, not reused
+        self._fresh: dict[str, LoadedFile] = {}  # files parsed, not reused, since `take_fresh`
 
     def reuse(self, earlier: dict[str, LoadedFile]) -> None:
         """Take records an earlier run parsed: a file whose bytes still have their digest is not parsed again."""
         self._earlier = earlier
+
+    def take_fresh(self) -> dict[str, LoadedFile]:
+        """The files parsed by full refreshes since the last call (what a record cache lacks)."""
+        fresh, self._fresh = self._fresh, {}
+        return fresh
 
     def refresh(self, changed: Iterable[str] | None = None, progress: Progress | None = None) -> set[str]:
         """Re-read what changed: the given project-relative paths, or (None) every file whose stat moved.
@@ -85,7 +90,7 @@ class Project:
             for src_path, _, _ in stale:  # kept in the order found, as a run that parses everything keeps them
                 loaded = reused[src_path] if src_path in reused else parsed[src_path]
                 if src_path in parsed and loaded is not None:
-                    self.fresh[src_path] = loaded
+                    self._fresh[src_path] = loaded
                 self._keep(src_path, loaded)
                 touched.add(src_path)
             return touched
