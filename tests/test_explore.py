@@ -7,10 +7,11 @@ from collections import Counter
 from pathlib import Path
 from xml.etree import ElementTree
 
+import pytest
 from conftest import AKIBA_SEED, XHTML, find_all, parse_html, text_of
 
 from generator.readers.profile import parse_profile
-from generator.search import tokenize
+from generator.search import terms, tokenize
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -99,6 +100,16 @@ def test_search_index_finds_papers_and_authors(built_example: Path) -> None:
 
 def test_tokens_ignore_case_accents_and_stop_words() -> None:
     assert tokenize("The Über-Model of Zoë's μP, a 2nd try") == ["uber", "model", "zoe", "μp", "2nd", "try"]
+
+
+@pytest.mark.parametrize("text", [
+    "The Über-Model of Zoë's μP, a 2nd try",
+    "Plain ASCII: snake_case, x-ray, O(n^2) in 3 steps; e.g. GPT-4o\tand\x1fLLMs\x00(2024)!",
+    "A B C d 1 2 __ -- ab AB Ab",
+    "",
+])
+def test_an_indexed_documents_terms_are_the_words_a_query_is_split_into(text: str) -> None:
+    assert terms(text) == set(tokenize(text))
 
 
 def test_sorting_script_stays_small() -> None:
