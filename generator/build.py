@@ -9,7 +9,6 @@ from __future__ import annotations
 import gc
 import hashlib
 import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,7 +43,6 @@ class BuildResult:
     rendered: int
     written: int
     removed: int
-    seconds: float
     changed: tuple[str, ...]
     images_processed: int = 0
     processes: int = 1  # how many processes rendered
@@ -358,7 +356,6 @@ class Builder:
             records.save(self.project.files, self.project.take_fresh())
 
     def _build(self, changed: set[str] | None, clean: bool, stamp: str | None) -> BuildResult:
-        started = time.perf_counter()
         self.project.refresh(changed, self.progress)
         site = self.project.site()
         if self.theme is None:
@@ -398,8 +395,7 @@ class Builder:
             raise
         self.pages = pages
         return BuildResult(self.output, len(pages.specs), rendered, stats.written, stats.removed,
-                           time.perf_counter() - started, tuple(stats.changed_paths), pages.images_processed,
-                           len(shares))
+                           tuple(stats.changed_paths), pages.images_processed, len(shares))
 
 
 

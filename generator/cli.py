@@ -83,7 +83,7 @@ def cmd_build(args: argparse.Namespace, console: Console) -> int:
         console.detail(f"  rendered in {result.processes} processes")
     pictures = f", {result.images_processed} pictures resized" if result.images_processed else ""
     console.result(f"{result.pages} pages ({result.rendered} rendered, {result.written} files written, "
-                   f"{result.removed} removed{pictures}) in {result.seconds * 1000:.0f} ms -> "
+                   f"{result.removed} removed{pictures}) in {(time.perf_counter() - started) * 1000:.0f} ms -> "
                    f"{os.path.relpath(result.output)}", highlight="Built")
     return EXIT_OK
 

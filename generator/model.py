@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from .pickling import pickled_by_fields
 from .taxonomy import Category
 
 # BibTeX entry types a paper may have, with how pages name them.
@@ -17,6 +18,7 @@ PUBLICATION_TYPES = {
 MONTH_ABBREVIATIONS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True, order=True)
 class PaperDate:
     """A publication date; month and day are 0 when the source only gives a year or a month."""
@@ -41,12 +43,14 @@ class PaperDate:
         return str(self.year)
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Link:
     label: str
     url: str
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Image:
     """A picture from content/ (an author's photo, a paper's teaser), with the text that replaces it."""
@@ -56,6 +60,7 @@ class Image:
     line: int
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class ContentLink:
     """A link written in a Markdown body; targets that name content files are resolved when linking."""
@@ -64,6 +69,7 @@ class ContentLink:
     line: int
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Asset:
     """Any other file under content/ (images, PDFs, slides): copied to the site as it is."""
@@ -74,6 +80,7 @@ class Asset:
     height: int = 0
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Page:
     """A free page: content/pages/cv.md is the page at cv/."""
@@ -91,6 +98,7 @@ class Page:
     digest: str = ""
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class NewsItem:
     slug: str
@@ -103,6 +111,7 @@ class NewsItem:
     digest: str = ""
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class NavItem:
     title: str
@@ -110,6 +119,7 @@ class NavItem:
     line: int
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Reference:
     """A slug written in content that must name an author or paper; `line` is where it was written."""
@@ -118,6 +128,7 @@ class Reference:
     line: int
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class PaperAuthor:
     """A name on a paper's author line; `slug` names the site author it links to, if any."""
@@ -128,6 +139,7 @@ class PaperAuthor:
     key: str = ""  # the name normalized for matching (see slugs.normalize_name)
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Paper:
     slug: str
@@ -166,6 +178,7 @@ class Paper:
         return hash((self.slug, self.digest))
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Metrics:
     """Author metrics exactly as given by the source; the paper count is computed, not stored here."""
@@ -177,6 +190,7 @@ class Metrics:
     ai_score: float | None = None
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Author:
     slug: str
@@ -194,6 +208,7 @@ class Author:
     digest: str = ""
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class SiteConfig:
     title: str

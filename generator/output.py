@@ -202,16 +202,16 @@ def _scan(folder: Path) -> tuple[list[str], list[str]]:
     links, sockets, FIFOs), as relative paths. Links are never followed; scandir's types cost no stat."""
     files: list[str] = []
     odd: list[str] = []
-    pending = [""]
+    pending = [("", os.fspath(folder))]
     while pending:
-        rel_dir = pending.pop()
-        with os.scandir(folder / rel_dir if rel_dir else folder) as entries:
+        rel_dir, full_dir = pending.pop()
+        with os.scandir(full_dir) as entries:
             for entry in entries:
                 rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
                 if entry.is_symlink():
                     odd.append(rel)
                 elif entry.is_dir(follow_symlinks=False):
-                    pending.append(rel)
+                    pending.append((rel, entry.path))
                 elif entry.is_file(follow_symlinks=False):
                     files.append(rel)
                 else:

@@ -15,6 +15,7 @@ from .config import normalize_base_url, parse_site_config
 from .errors import BuildFailed, ContentError, UsageError
 from .link import build_site
 from .model import Asset, Author, NewsItem, Page, Paper, Site, SiteConfig
+from .pickling import pickled_by_fields
 from .readers.documents import parse_news, parse_page
 from .readers.native import parse_author, parse_paper, slug_from_path
 from .sources import ASSET, SITE_CONFIG, classify, decode, discover, load_bytes, signature
@@ -26,6 +27,7 @@ _READERS = {"authors": parse_author, "papers": parse_paper, "pages": parse_page,
 Record = Author | Paper | Page | NewsItem | Asset | SiteConfig
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class LoadedFile:
     kind: str

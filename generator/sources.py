@@ -78,14 +78,15 @@ def discover(project: Path) -> tuple[list[tuple[str, str]], list[ContentError]]:
 
 def load_bytes(project: Path, src_path: str) -> tuple[bytes, str]:
     """A file's bytes and their sha1."""
-    raw = (project / src_path).read_bytes()
+    with open(os.path.join(project, src_path), "rb") as file:  # os.path, not Path: run for every content file
+        raw = file.read()
     return raw, hashlib.sha1(raw).hexdigest()
 
 
 def signature(project: Path, src_path: str) -> tuple[int, int] | None:
     """(mtime_ns, size) of a content file, or None when it is gone: cheap change detection."""
     try:
-        info = os.stat(project / src_path)
+        info = os.stat(os.path.join(project, src_path))
     except FileNotFoundError:
         return None
     return (info.st_mtime_ns, info.st_size)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .pickling import pickled_by_fields
+
 _CS = {
     "AI": "Artificial Intelligence", "AR": "Hardware Architecture", "CC": "Computational Complexity",
     "CE": "Computational Engineering, Finance, and Science", "CG": "Computational Geometry",
@@ -104,6 +106,7 @@ CATEGORY_NAMES: dict[str, str] = {
 _BY_LOWER = {code.lower(): code for code in CATEGORY_NAMES}
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Category:
     code: str  # canonical arXiv code, e.g. "cs.LG"

@@ -7,8 +7,11 @@ import dataclasses
 import os
 from pathlib import Path
 
+import pytest
 from conftest import file_tree, run_portfolio, without_state, write_files
 
+from generator.pickling import pickled_by_fields
+from generator.project import Project
 from generator.recordcache import MIN_WASTE, RecordCache, cache_file
 
 PAPER = "content/papers/taid-temporally-adaptive-interpolated-distillation.md"
@@ -177,3 +180,23 @@ def test_a_run_never_appends_to_a_cache_another_run_rewrote_meanwhile(tmp_path: 
     mine["p1"] = "mine, edited"
     cache.save(mine, {"p1": "mine, edited"})
     assert RecordCache(path).read() == mine  # written whole, not appended after their entries
+
+
+def test_every_kind_of_record_reads_back_from_the_cache_as_it_was_parsed(example_project: Path) -> None:
+    project = Project(example_project)
+    project.refresh()
+    kinds = {type(loaded.record).__name__ for loaded in project.files.values()}
+    assert {"Author", "Paper", "Page", "NewsItem", "Asset", "SiteConfig"} <= kinds
+    cache = RecordCache(cache_file(example_project))
+    cache.save(project.files, project.files)
+    assert cache.read() == project.files
+
+
+def test_a_record_with_a_field_not_given_to_init_is_refused() -> None:
+    @dataclasses.dataclass(frozen=True)
+    class Derived:
+        name: str
+        length: int = dataclasses.field(init=False, default=0)
+
+    with pytest.raises(TypeError, match="every field"):
+        pickled_by_fields(Derived)
