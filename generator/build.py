@@ -29,6 +29,7 @@ from .render import make_environment, render_fragment, render_page, template_dig
 from .search import CHUNK, SearchIndex, shard_name
 from .sources import CONTENT_DIR
 from .stamp import inputs_stamp
+from .templatecache import TemplateCache, template_cache
 from .themefiles import ThemeFiles
 from .urls import Urls
 from .workers import MIN_PAGES, on_both_cores
@@ -56,24 +57,28 @@ class LoadedTheme:
     env: object = field(init=False)
     static_files: dict[str, Path] = field(init=False)
     static_digests: dict[str, str] = field(init=False)
+    cache: TemplateCache | None = None
     fragments: dict[tuple[str, ...], Markup] = field(init=False, default_factory=dict)
     _template_digests: dict[str, str] = field(init=False, default_factory=dict)
+    _references: dict[str, list[str] | None] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.env = make_environment(self.files)
+        self.env = make_environment(self.files, self.cache)
+        if self.cache is not None:
+            self._references = self.cache.references
         self.static_files = self.files.static_files()
         self.static_digests = {name: hashlib.sha1(path.read_bytes()).hexdigest()
                                for name, path in self.static_files.items()}
 
     @classmethod
     def for_project(cls, root: Path) -> LoadedTheme:
-        return cls(ThemeFiles.for_project(root))
+        return cls(ThemeFiles.for_project(root), template_cache())
 
     def template_digest(self, name: str) -> str:
         digest = self._template_digests.get(name)
         if digest is None:
             try:
-                digest = template_digests(self.env, {name})[name]  # type: ignore[arg-type]
+                digest = template_digests(self.env, {name}, self._references)[name]  # type: ignore[arg-type]
             except Exception as exc:
                 from jinja2 import TemplateError as JinjaError
                 if isinstance(exc, JinjaError):
@@ -354,6 +359,8 @@ class Builder:
     def _keep_records(self, records: RecordCache | None) -> None:
         if records is not None:
             records.save(self.project.files, self.project.take_fresh())
+        if self.theme is not None and self.theme.cache is not None:
+            self.theme.cache.save()
 
     def _build(self, changed: set[str] | None, clean: bool, stamp: str | None) -> BuildResult:
         self.project.refresh(changed, self.progress)
@@ -370,6 +377,8 @@ class Builder:
             if pages.dirty is not None and not clean:
                 to_check = pages.dirty
                 tree.keep_all_except([*(spec.dest for spec in to_check), *pages.removed])
+            for template in {spec.template for spec in to_check if spec.template}:
+                self.theme.template_digest(template)  # here, not in each process: so the cache learns them all
             before = pages.images_processed
 
             def render(share: Sequence[PageSpec], in_child: bool) -> tuple[int, list[ContentError], TreeShare | None, int]:

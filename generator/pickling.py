@@ -15,10 +15,10 @@ T = TypeVar("T")
 
 
 def pickled_by_fields(cls: type[T]) -> type[T]:
-    """Decorate a frozen dataclass whose fields are all `__init__` parameters."""
+    """Decorate a frozen dataclass whose fields are all positional `__init__` parameters."""
     fields = dataclasses.fields(cls)  # type: ignore[arg-type]
-    if not all(field.init for field in fields):
-        raise TypeError(f"{cls.__name__}: every field must be an __init__ parameter")
+    if not all(field.init and not field.kw_only for field in fields):
+        raise TypeError(f"{cls.__name__}: every field must be a positional __init__ parameter")
     values = attrgetter(*(field.name for field in fields))
 
     def reduce(self: Any) -> tuple[type[T], tuple[Any, ...]]:

@@ -17,14 +17,12 @@ import hashlib
 import os
 import pickle
 import struct
-import sys
 import time
 from collections.abc import Mapping
-from importlib import metadata
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from .usercache import user_cache
+from .usercache import code_digest, user_cache
 
 CHUNK = 500  # records pickled together
 MIN_WASTE = 64  # replaced or deleted entries a file may hold before it is rewritten whole (or 1/8 of its entries)
@@ -38,22 +36,13 @@ _READING_LIBRARIES = ("Markdown", "latex2mathml", "PyYAML", "pylatexenc", "Pillo
 
 @functools.cache
 def _header() -> bytes:
-    """Names the generator's code byte for byte, the interpreter and the libraries: records made by other code
-    may not be what this code makes (or even unpickle)."""
+    """Records made by other code may not be what this code makes; nor with other Unicode tables or libyaml."""
     import unicodedata
 
     import yaml
 
-    digest = hashlib.sha1(f"{sys.version}\0{unicodedata.unidata_version}\0{yaml.__with_libyaml__}\0".encode())
-    package = Path(__file__).parent
-    for path in sorted(package.rglob("*.py")):
-        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    for name in _READING_LIBRARIES:
-        try:
-            digest.update(f"{name} {metadata.version(name)}\0".encode())
-        except metadata.PackageNotFoundError:
-            digest.update(f"{name} -\0".encode())
-    return f"research-portfolio records {digest.hexdigest()}\n".encode()
+    return (f"research-portfolio records {code_digest(_READING_LIBRARIES)} {unicodedata.unidata_version} "
+            f"{yaml.__with_libyaml__}\n").encode()
 
 
 def cache_file(root: Path) -> Path:

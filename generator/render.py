@@ -15,6 +15,7 @@ from .context import PAGE_KINDS, Theme, site_context
 from .errors import TemplateError
 from .model import Site
 from .plan import PageSpec
+from .templatecache import source_digest
 from .themefiles import ThemeFiles
 
 _escape_inner: Callable[[str], str] | None
@@ -65,9 +66,10 @@ class _Environment(jinja2.Environment):
         return super().getattr(obj, attribute)
 
 
-def make_environment(theme_files: ThemeFiles) -> jinja2.Environment:
+def make_environment(theme_files: ThemeFiles, bytecode_cache: jinja2.BytecodeCache | None = None) -> jinja2.Environment:
     return _Environment(
         loader=jinja2.FileSystemLoader([str(f) for f in theme_files.folders]),
+        bytecode_cache=bytecode_cache,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -76,19 +78,25 @@ def make_environment(theme_files: ThemeFiles) -> jinja2.Environment:
     )
 
 
-def template_digests(env: jinja2.Environment, names: set[str]) -> dict[str, str]:
-    """Template name -> digest of it and every template it extends, includes or imports."""
+def template_digests(env: jinja2.Environment, names: set[str],
+                     known: MutableMapping[str, list[str] | None]) -> dict[str, str]:
+    """Template name -> digest of it and every template it extends, includes or imports.
+
+    `known`: what templates each source digest names (None: one named only when rendered), as found before;
+    found here if missing, and added."""
     sources: dict[str, str] = {}
-    references: dict[str, set[str] | None] = {}
+    references: dict[str, list[str] | None] = {}
 
     def visit(name: str) -> None:
         if name in sources:
             return
         source, _, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
         sources[name] = source
-        found = meta.find_referenced_templates(env.parse(source))
-        refs = set(found)
-        references[name] = None if None in refs else {r for r in refs if r}
+        key = source_digest(source)
+        if key not in known:
+            refs = set(meta.find_referenced_templates(env.parse(source)))
+            known[key] = None if None in refs else sorted(r for r in refs if r)
+        references[name] = known[key]
         for ref in references[name] or ():
             visit(ref)
 

@@ -37,12 +37,13 @@ _ASCII_LEFT_OUT = STOP_WORDS | set(string.ascii_lowercase + string.digits)
 
 
 def tokenize(text: str) -> list[str]:
-    """Lowercase words without accents, at least two characters, stop words left out (search.js does the same)."""
+    """Lowercase words without accents or other marks, at least two characters (code points), stop words left out;
+    search.js does the same to queries."""
     if text.isascii():  # most text: nothing to decompose
         plain = text.lower()
     else:
         decomposed = unicodedata.normalize("NFKD", text.lower())
-        plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+        plain = "".join(ch for ch in decomposed if not unicodedata.category(ch).startswith("M"))  # as \p{M}
     return [word for word in _WORD.findall(plain) if word not in STOP_WORDS]
 
 

@@ -3,7 +3,11 @@ that rebuilds into any folder share it and the project's own folder stays untouc
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import os
+import sys
+from importlib import metadata
 from pathlib import Path
 
 
@@ -12,3 +16,19 @@ def user_cache(name: str) -> Path:
     if not os.path.isabs(base):  # unset, or relative: the XDG specification says to ignore it
         base = str(Path.home() / ".cache")
     return Path(base) / "research-portfolio" / name
+
+
+@functools.cache
+def code_digest(libraries: tuple[str, ...]) -> str:
+    """Names the generator's code byte for byte, the interpreter and the given libraries (by version): what
+    other code made may not be what this code makes, or may not even load."""
+    digest = hashlib.sha1(f"{sys.version}\0".encode())
+    package = Path(__file__).parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    for name in libraries:
+        try:
+            digest.update(f"{name} {metadata.version(name)}\0".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{name} -\0".encode())
+    return digest.hexdigest()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from serving import ServeProcess
+
+from generator.search import shard_name, tokenize
 
 pytestmark = pytest.mark.browser
 
@@ -145,3 +148,22 @@ def test_search_finds_a_paper_and_its_link_opens_it(browser, published: str) -> 
     assert "ChainerMN: Scalable Distributed Deep Learning Framework" in found
     assert all(url.startswith(published.split("/research-portfolio/")[0]) for url in requests)
     page.close()
+
+
+QUERIES = ["The Über-Model of Zoë's μP, a 2nd try", "हिन्दी भाषा मॉडल", "𠀀 𠀀𠀁 a𠀀 ab 😀x", "İstanbul ΣΊΣΥΦΟΣ ß ﬁne",
+           "日本語の研究 한국어", "snake_case x-ray GPT-4o", "ǅemal Ⅻ ①② ٣٤ ๑๒", "the of and AN", "", "naïve café"]
+
+
+def test_the_browser_splits_queries_into_the_words_and_shards_the_index_was_made_of(browser) -> None:  # type: ignore[no-untyped-def]
+    """search.js's own tokenizer, run in Chromium on text of many scripts, against the generator's."""
+    script = (Path(__file__).resolve().parent.parent / "templates/static/search.js").read_text("utf-8")
+    parts = [re.search(pattern, script, re.DOTALL) for pattern in (
+        r"const STOP = .*?;\n", r"function tokenize\(text\) \{.*?\n  \}\n", r"function hex\(text\) \{.*?\n  \}\n",
+        r"function shardOf\(word\) \{.*?\n  \}\n")]
+    assert all(parts), "search.js no longer has the functions this test runs"
+    page = browser.new_page()
+    found = page.evaluate("(texts) => {" + "".join(part.group(0) for part in parts if part)
+                          + "return texts.map((text) => tokenize(text).map((word) => [word, shardOf(word)])); }",
+                          QUERIES)
+    page.close()
+    assert found == [[[word, shard_name(word[:2])] for word in tokenize(text)] for text in QUERIES]

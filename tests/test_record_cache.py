@@ -192,11 +192,12 @@ def test_every_kind_of_record_reads_back_from_the_cache_as_it_was_parsed(example
     assert cache.read() == project.files
 
 
-def test_a_record_with_a_field_not_given_to_init_is_refused() -> None:
+@pytest.mark.parametrize("length", [dataclasses.field(init=False, default=0), dataclasses.field(kw_only=True)])
+def test_a_record_with_a_field_not_given_to_init_by_position_is_refused(length: dataclasses.Field[int]) -> None:
     @dataclasses.dataclass(frozen=True)
     class Derived:
         name: str
-        length: int = dataclasses.field(init=False, default=0)
+        size: int = length
 
     with pytest.raises(TypeError, match="every field"):
         pickled_by_fields(Derived)

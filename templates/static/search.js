@@ -8,11 +8,15 @@
 
   function tokenize(text) {
     const plain = text.toLowerCase().normalize("NFKD").replace(/\p{M}/gu, "");
-    return (plain.match(/[\p{L}\p{N}]+/gu) || []).filter((word) => word.length > 1 && !STOP.has(word));
+    return (plain.match(/[\p{L}\p{N}]+/gu) || []).filter((word) => [...word].length > 1 && !STOP.has(word));
   }
 
   function hex(text) {
     return Array.from(new TextEncoder().encode(text), (byte) => byte.toString(16).padStart(2, "0")).join("");
+  }
+
+  function shardOf(word) {  // named after the word's first two characters (code points, as the generator counts)
+    return hex([...word].slice(0, 2).join(""));
   }
 
   function load(base, path) {
@@ -38,7 +42,7 @@
     const shards = new Set(manifest.shards);
     let found = null;
     for (const [index, word] of words.entries()) {
-      const prefix = hex(word.slice(0, 2));
+      const prefix = shardOf(word);
       const terms = shards.has(prefix) ? await load(base, `terms/${prefix}.json`) : {};
       const last = index === words.length - 1;
       const scores = new Map();

@@ -1,0 +1,69 @@
+"""Compiled templates, and which templates each one includes, are kept between runs (templatecache.py): an edit
+of any template must show in the next build, and a damaged cache must never fail a build or change a page."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import REPO, file_tree, run_portfolio, without_state, write_files
+from jinja2.bccache import bc_magic
+
+PAPER_PAGE = "papers/taid-temporally-adaptive-interpolated-distillation/index.html"
+PARTIAL = "templates/partials/author_line.html"  # included by paper.html, which extends base.html
+
+
+def build(project: Path, output: Path, cache: Path, *args: str) -> None:
+    result = run_portfolio("build", "--source", str(project), "--output", str(output), *args,
+                           env={"XDG_CACHE_HOME": str(cache)})
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+
+
+def cache_folder(cache: Path) -> Path:
+    [folder] = (cache / "research-portfolio" / "templates").iterdir()
+    return folder
+
+
+def test_an_edited_partial_shows_though_the_page_template_was_cached(example_project: Path, tmp_path: Path) -> None:
+    cache, site = tmp_path / "cache", tmp_path / "site"
+    build(example_project, site, cache)
+    folder = cache_folder(cache)
+    assert list(folder.glob("__jinja2_*.cache"))
+    assert any("partials/author_line.html" in (refs or []) for refs in json.loads(
+        (folder / "references.json").read_text("utf-8")).values())
+    original = (REPO / PARTIAL).read_text("utf-8")
+    for marker in ("first edit", "second edit"):
+        write_files(example_project, {PARTIAL: original + f"<!-- {marker} -->\n"})
+        build(example_project, site, cache)
+        page = (site / PAPER_PAGE).read_text("utf-8")
+        assert f"<!-- {marker} -->" in page and page.count("edit -->") == 1
+    (example_project / PARTIAL).unlink()
+    build(example_project, site, cache)
+    build(example_project, tmp_path / "clean", tmp_path / "other-cache", "--clean")
+    assert without_state(file_tree(site)) == without_state(file_tree(tmp_path / "clean"))
+
+
+def test_a_damaged_cache_changes_nothing_but_speed(example_project: Path, tmp_path: Path) -> None:
+    cache, site = tmp_path / "cache", tmp_path / "site"
+    build(example_project, site, cache)
+    folder = cache_folder(cache)
+    compiled = sorted(folder.glob("__jinja2_*.cache"))
+    for number, path in enumerate(compiled):
+        whole = path.read_bytes()
+        path.write_bytes((whole[:len(whole) // 2], b"", b"garbage", bc_magic + b"\x80\x05junk")[number % 4])
+    references = folder / "references.json"
+    found = json.loads(references.read_text("utf-8"))
+    references.write_text(json.dumps({key: 5 if refs else [7] for key, refs in found.items()}), "utf-8")
+    write_files(example_project, {PARTIAL: (REPO / PARTIAL).read_text("utf-8") + "<!-- edited -->\n"})
+    build(example_project, site, cache)
+    build(example_project, tmp_path / "clean", tmp_path / "other-cache", "--clean")
+    assert "<!-- edited -->" in (site / PAPER_PAGE).read_text("utf-8")
+    assert without_state(file_tree(site)) == without_state(file_tree(tmp_path / "clean"))
+
+
+def test_templates_compiled_by_other_code_are_removed(example_project: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    stale = cache / "research-portfolio" / "templates" / "made-by-an-older-version"
+    write_files(stale, {"__jinja2_0123.cache": "old bytecode"})
+    build(example_project, tmp_path / "site", cache)
+    assert not stale.exists() and cache_folder(cache).is_dir()
