@@ -333,13 +333,16 @@ class Builder:
         """The base URL of the last successful build ("/" before any)."""
         return self.pages.site.config.base_url if self.pages else "/"
 
-    def build(self, changed: set[str] | None = None, *, clean: bool = False) -> BuildResult:
-        """Build after the given content paths changed (None: check every file)."""
+    def build(self, changed: set[str] | None = None, *, clean: bool = False, stamp: str | None = None) -> BuildResult:
+        """Build after the given content paths changed (None: check every file).
+
+        `stamp`: the inputs stamp, if the caller took it before anything was read (else it is taken here)."""
         # A full first build records a stamp of its inputs (see stamp.py); later ones, which may have been
         # told of changes only in part, record none.
         root = self.project.root
-        stamp = inputs_stamp(root, self.project.base_url, self.theme.files if self.theme else ThemeFiles.for_project(
-            root)) if changed is None and self.pages is None else None
+        if stamp is None and changed is None and self.pages is None:
+            stamp = inputs_stamp(root, self.project.base_url,
+                                 self.theme.files if self.theme else ThemeFiles.for_project(root))
         records = self.records if changed is None else None
         # The model is large and acyclic: cyclic garbage collection would rescan it again and again.
         gc.disable()
@@ -495,9 +498,10 @@ def _render_share(pages: SitePages, tree: OutputTree, specs: Sequence[PageSpec],
 
 
 def build(root: Path, output: Path | None = None, *, base_url: str | None = None, clean: bool = False,
-          progress: Progress | None = None) -> BuildResult:
+          progress: Progress | None = None, stamp: str | None = None) -> BuildResult:
     """Build a project once (the `portfolio build` command), reusing what earlier runs parsed."""
-    return Builder(Project(root, base_url), output, progress, RecordCache(cache_file(root))).build(clean=clean)
+    return Builder(Project(root, base_url), output, progress, RecordCache(cache_file(root))).build(clean=clean,
+                                                                                                   stamp=stamp)
 
 
 def check(root: Path) -> int:

@@ -62,13 +62,16 @@ def cmd_build(args: argparse.Namespace, console: Console) -> int:
     started = time.perf_counter()
     project = _source(args)
     output = Path(args.output).expanduser() if args.output else None
+    stamp = None
     if not args.clean and args.base_url is None and (project / SITE_CONFIG).is_file():
         from .output import check_output_location
-        from .stamp import unchanged_page_count
+        from .stamp import inputs_stamp, unchanged_page_count
+        from .themefiles import ThemeFiles
 
         folder = output or project / "site"
         check_output_location(folder, project)
-        count = unchanged_page_count(project, folder, None)
+        stamp = inputs_stamp(project, None, ThemeFiles.for_project(project))
+        count = unchanged_page_count(folder, stamp)
         if count is not None:  # nothing changed: done without loading the rendering machinery
             console.result(f"{count} pages (0 rendered, 0 files written, 0 removed) in "
                            f"{(time.perf_counter() - started) * 1000:.0f} ms -> {os.path.relpath(folder)}",
@@ -76,7 +79,7 @@ def cmd_build(args: argparse.Namespace, console: Console) -> int:
             return EXIT_OK
     from .build import build
 
-    result = build(project, output, base_url=args.base_url, clean=args.clean, progress=console.progress)
+    result = build(project, output, base_url=args.base_url, clean=args.clean, progress=console.progress, stamp=stamp)
     for path in result.changed:
         console.detail(f"  wrote {path}")
     if result.processes > 1:

@@ -33,10 +33,7 @@ def inputs_stamp(root: Path, base_url: str | None, theme: ThemeFiles) -> str | N
     return digest.hexdigest()
 
 
-def unchanged_page_count(root: Path, output: Path, base_url: str | None) -> int | None:
-    """The live site's file count if it was built from exactly the current inputs, else None."""
+def unchanged_page_count(output: Path, stamp: str | None) -> int | None:
+    """The live site's file count if it was built from exactly the inputs `stamp` names, else None."""
     recorded = read_inputs_stamp(output)
-    if recorded is None:
-        return None
-    stamp = inputs_stamp(root, base_url, ThemeFiles.for_project(root))
-    return recorded[1] if stamp == recorded[0] else None
+    return recorded[1] if recorded is not None and stamp is not None and stamp == recorded[0] else None
