@@ -25,7 +25,7 @@ from .output import FINGERPRINT, OutputTree, TreeShare, check_output_location
 from .plan import PageSpec, plan_site, search_shard_specs
 from .project import Progress, Project
 from .recordcache import RecordCache, cache_file
-from .render import make_environment, render_fragment, render_page, template_digests
+from .render import make_environment, render_fragment, render_page, template_digest
 from .search import CHUNK, SearchIndex, shard_name
 from .sources import CONTENT_DIR
 from .stamp import inputs_stamp
@@ -78,7 +78,7 @@ class LoadedTheme:
         digest = self._template_digests.get(name)
         if digest is None:
             try:
-                digest = template_digests(self.env, {name}, self._references)[name]  # type: ignore[arg-type]
+                digest = template_digest(self.env, self.files, name, self._references)  # type: ignore[arg-type]
             except Exception as exc:
                 from jinja2 import TemplateError as JinjaError
                 if isinstance(exc, JinjaError):

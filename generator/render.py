@@ -78,46 +78,33 @@ def make_environment(theme_files: ThemeFiles, bytecode_cache: jinja2.BytecodeCac
     )
 
 
-def template_digests(env: jinja2.Environment, names: set[str],
-                     known: MutableMapping[str, list[str] | None]) -> dict[str, str]:
-    """Template name -> digest of it and every template it extends, includes or imports.
+def template_digest(env: jinja2.Environment, theme_files: ThemeFiles, name: str,
+                    known: MutableMapping[str, list[str] | None]) -> str:
+    """A digest of the template and every template it extends, includes or imports; of every template of the
+    theme if one of those names a template only when rendered (`{% include variable %}`).
 
-    `known`: what templates each source digest names (None: one named only when rendered), as found before;
+    `known`: what templates each source digest names (None: one only known when rendered), as found before;
     found here if missing, and added."""
     sources: dict[str, str] = {}
-    references: dict[str, list[str] | None] = {}
-
-    def visit(name: str) -> None:
-        if name in sources:
-            return
-        source, _, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
-        sources[name] = source
+    stack = [name]
+    while stack:
+        current = stack.pop()
+        if current in sources:
+            continue
+        source, _, _ = env.loader.get_source(env, current)  # type: ignore[union-attr]
+        sources[current] = source
         key = source_digest(source)
         if key not in known:
-            refs = set(meta.find_referenced_templates(env.parse(source)))
-            known[key] = None if None in refs else sorted(r for r in refs if r)
-        references[name] = known[key]
-        for ref in references[name] or ():
-            visit(ref)
-
-    for name in names:
-        visit(name)
-    digests = {}
-    for name in names:
-        closure: set[str] = set()
-        stack = [name]
-        while stack:
-            current = stack.pop()
-            if current in closure:
-                continue
-            closure.add(current)
-            refs = references.get(current)
-            stack.extend(sources if refs is None else refs)  # a dynamic include may use any template
-        digest = hashlib.sha1()
-        for member in sorted(closure):
-            digest.update(member.encode() + b"\0" + sources[member].encode() + b"\0")
-        digests[name] = digest.hexdigest()
-    return digests
+            found = set(meta.find_referenced_templates(env.parse(source)))
+            known[key] = None if None in found else sorted(ref for ref in found if ref)
+        references = known[key]
+        if references is None:
+            return theme_files.templates_digest()
+        stack.extend(references)
+    digest = hashlib.sha1()
+    for member in sorted(sources):
+        digest.update(member.encode() + b"\0" + sources[member].encode() + b"\0")
+    return digest.hexdigest()
 
 
 def render_page(env: jinja2.Environment, site: Site, spec: PageSpec, theme: Theme, theme_files: ThemeFiles,

@@ -3,7 +3,7 @@
 Both depend only on a template's source, Jinja and this code, yet finding them costs more than the rest of a
 one-file edit's build of a small site: for the example site, 0.29 s to parse every template for what it
 includes and 0.18 s to compile the ones rendered, of 0.62 s. The cache lives in a folder named after this
-code and its libraries (folders of other code are removed); a damaged or unwritable cache only costs time.
+code and its libraries; a damaged, unreadable or unwritable cache only costs time.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import jinja2
@@ -21,6 +22,8 @@ import jinja2
 from .usercache import code_digest, user_cache
 
 _LIBRARIES = ("Jinja2", "MarkupSafe")
+MAX_REFERENCES = 1000  # template sources whose references are kept (each edit of a template adds one)
+UNUSED_FOR = 24 * 3600  # seconds after which another version's folder is taken as abandoned
 _REFERENCES = "references.json"
 References = dict[str, "list[str] | None"]  # source digest -> templates it names (None: a name known only when run)
 
@@ -63,22 +66,33 @@ class TemplateCache(jinja2.FileSystemBytecodeCache):
         """Keep the references found since the cache was read, if any; written whole, then renamed into place."""
         if len(self.references) == self._known:
             return
-        with contextlib.suppress(OSError):
+        kept = dict(list(self.references.items())[-MAX_REFERENCES:])  # the newest: sources a theme had lately
+        partial: str | None = None
+        try:
             with tempfile.NamedTemporaryFile("w", dir=self.folder, suffix=".tmp", delete=False) as file:
-                json.dump(self.references, file)
-            os.replace(file.name, self.folder / _REFERENCES)
+                partial = file.name
+                json.dump(kept, file)
+            os.replace(partial, self.folder / _REFERENCES)
+            partial = None
             self._known = len(self.references)
+        except OSError:
+            pass
+        finally:
+            if partial is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(partial)
 
 
 def template_cache() -> TemplateCache | None:
-    """This code's cache folder, made if needed (None if it cannot be)."""
+    """This code's cache folder, made if needed (None if it cannot be). Folders that other code (another
+    version, another Python) has not used for a day are removed."""
     folder = user_cache("templates") / code_digest(_LIBRARIES)[:20]
-    if not folder.is_dir():
-        with contextlib.suppress(OSError):
-            for other in folder.parent.iterdir():  # left by earlier versions of the code
-                shutil.rmtree(other, ignore_errors=True)
-        try:
+    try:
+        if not folder.is_dir():
+            for other in folder.parent.glob("*"):
+                if other.name != folder.name and time.time() - other.stat().st_mtime > UNUSED_FOR:
+                    shutil.rmtree(other, ignore_errors=True)
             folder.mkdir(parents=True, exist_ok=True)
-        except OSError:
-            return None
-    return TemplateCache(folder)
+        return TemplateCache(folder)
+    except OSError:
+        return None

@@ -6,6 +6,7 @@ imports almost nothing.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +42,20 @@ class ThemeFiles:
                     if path.is_file() and not path.name.startswith("."):
                         found[path.relative_to(static).as_posix()] = path
         return dict(sorted(found.items()))
+
+    def templates_digest(self) -> str:
+        """A digest of every file of the theme but its static ones: what a page may use when its templates
+        choose what to include as they run."""
+        found: dict[str, Path] = {}
+        for folder in reversed(self.folders):
+            for path in folder.rglob("*"):
+                relative = path.relative_to(folder).as_posix()
+                if path.is_file() and not relative.startswith("static/"):
+                    found[relative] = path
+        digest = hashlib.sha1()
+        for relative, path in sorted(found.items()):
+            digest.update(relative.encode() + b"\0" + path.read_bytes() + b"\0")
+        return digest.hexdigest()
 
     def template_path(self, name: str) -> Path | None:
         for folder in self.folders:

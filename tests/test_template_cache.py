@@ -4,6 +4,8 @@ of any template must show in the next build, and a damaged cache must never fail
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
 
 from conftest import REPO, file_tree, run_portfolio, without_state, write_files
@@ -61,9 +63,42 @@ def test_a_damaged_cache_changes_nothing_but_speed(example_project: Path, tmp_pa
     assert without_state(file_tree(site)) == without_state(file_tree(tmp_path / "clean"))
 
 
-def test_templates_compiled_by_other_code_are_removed(example_project: Path, tmp_path: Path) -> None:
+def test_templates_compiled_by_other_code_are_removed_once_unused_for_a_day(example_project: Path,
+                                                                            tmp_path: Path) -> None:
     cache = tmp_path / "cache"
-    stale = cache / "research-portfolio" / "templates" / "made-by-an-older-version"
-    write_files(stale, {"__jinja2_0123.cache": "old bytecode"})
+    versions = cache / "research-portfolio" / "templates"
+    for name in ("abandoned", "in-use"):
+        write_files(versions / name, {"__jinja2_0123.cache": "old bytecode"})
+    two_days_ago = time.time() - 2 * 24 * 3600
+    os.utime(versions / "abandoned", (two_days_ago, two_days_ago))
     build(example_project, tmp_path / "site", cache)
-    assert not stale.exists() and cache_folder(cache).is_dir()
+    assert sorted(path.name for path in versions.iterdir()) == sorted(["in-use", cache_folder_name(cache)])
+
+
+def cache_folder_name(cache: Path) -> str:
+    names = [path.name for path in (cache / "research-portfolio" / "templates").iterdir()]
+    [ours] = [name for name in names if (cache / "research-portfolio" / "templates" / name / "references.json").exists()]
+    return ours
+
+
+def test_a_page_follows_the_templates_its_template_includes_now(example_project: Path, tmp_path: Path) -> None:
+    """What a template includes is cached by its source: a page template that starts including a partial, or
+    chooses one as it runs, is re-rendered when that partial changes."""
+    cache, site = tmp_path / "cache", tmp_path / "site"
+    build(example_project, site, cache)
+    paper = (REPO / "templates/paper.html").read_text("utf-8")
+    dynamic = '{% set extra = "partials/" ~ "extra.html" %}{% include extra %}'
+    for include in ('{% include "partials/extra.html" %}', dynamic):
+        write_files(example_project, {"templates/paper.html": paper.replace("{% block content %}",
+                                                                            "{% block content %}" + include, 1)})
+        for marker in ("first", "second"):
+            write_files(example_project, {"templates/partials/extra.html": f"<!-- extra: {marker} -->\n"})
+            build(example_project, site, cache)
+            assert f"<!-- extra: {marker} -->" in (site / PAPER_PAGE).read_text("utf-8")
+
+
+def test_a_cache_folder_that_cannot_be_used_changes_nothing_but_speed(example_project: Path, tmp_path: Path) -> None:
+    unusable = tmp_path / ("x" * 300)  # a name longer than a file system allows: every use fails
+    build(example_project, tmp_path / "site", unusable)
+    build(example_project, tmp_path / "clean", tmp_path / "cache", "--clean")
+    assert without_state(file_tree(tmp_path / "site")) == without_state(file_tree(tmp_path / "clean"))
