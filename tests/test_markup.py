@@ -80,6 +80,18 @@ def test_plain_paragraph_fast_path_matches_the_markdown_engine(text: str) -> Non
     assert render_block(text) == markup._new_markdown().convert(text)
 
 
+@pytest.mark.parametrize("text", [
+    r"We prove $O(n^2)$ bounds for $\mathcal{L}_{\text{KD}}$, 36%~81% faster (top-$k$ routing).",
+    r"Display math $$\sum_{i=1}^{n} x_i$$ in a sentence, and \textit{TAID} with $\alpha<1$.",
+    "Only math: $x$",
+])
+def test_plain_prose_around_math_fast_path_matches_the_markdown_engine(text: str) -> None:
+    shielded, _ = markup._shield_latex(text)
+    assert "$" in text and not markup._MARKDOWN_SYNTAX.search(shielded)
+    engine = markup._convert_with_math(text, [], markup._new_markdown())[0]
+    assert render_block(text) == engine and "<math" in engine
+
+
 def test_plain_text_strips_latex_for_titles_and_metadata() -> None:
     assert plain_text(r"We study $\textit{TAID}$ and $μ$P with top-$k$") == "We study TAID and μP with top-k"
 
