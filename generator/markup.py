@@ -372,8 +372,15 @@ def _new_markdown() -> markdown.Markdown:
 
 _markdown_instances: list[markdown.Markdown] = []
 
-# Text with none of these is one plain paragraph, rendered without the Markdown engine (same bytes, faster).
-_MARKDOWN_SYNTAX = re.compile(r"[\n*_`#>\[\]<&\\|$]|^\s*[-+]\s|^\d+[.)]\s|https?://|^\s|^=")
+_MARKDOWN_CHARACTERS = "\n*_`#>[]<&\\|$"
+_MARKDOWN_START = re.compile(r"\s|[-+]\s|\d+[.)]\s|=")
+
+
+def _is_plain_paragraph(text: str) -> bool:
+    """Whether Markdown would make `text` one paragraph of the text as it is, so that the engine may be skipped
+    (same bytes, faster). Substring tests, not one regular expression: 20 times faster on an abstract."""
+    return not (any(character in text for character in _MARKDOWN_CHARACTERS) or "http://" in text
+                or "https://" in text or _MARKDOWN_START.match(text))
 
 
 _T = TypeVar("_T")
@@ -410,7 +417,7 @@ def _render_block(cleaned: str) -> str:
     stripped = cleaned.strip()
     if not stripped:
         return ""
-    if not _MARKDOWN_SYNTAX.search(stripped):
+    if _is_plain_paragraph(stripped):
         return f"<p>{stripped}</p>"
     if not _markdown_instances:
         _markdown_instances.append(_new_markdown())
@@ -430,7 +437,7 @@ def _convert_with_math(cleaned: str, instances: list, md: markdown.Markdown,  # 
     except MarkupError as exc:
         raise MarkupError(str(exc), exc.offset + lead) from None
     _check_block_work(stripped, lead)
-    if plain_prose_fast and not _MARKDOWN_SYNTAX.search(shielded):
+    if plain_prose_fast and _is_plain_paragraph(shielded):
         html = f"<p>{shielded}</p>"
     else:
         html = _convert_markdown(instances, md, _defuse_brackets(shielded), stripped, lead).replace(

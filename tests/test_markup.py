@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+import re
+
 import pytest
 
 from generator import markup
@@ -76,8 +79,17 @@ def test_markdown_still_works_and_code_keeps_dollars() -> None:
     "Ends with a URL-like word e.g. example.org",
 ])
 def test_plain_paragraph_fast_path_matches_the_markdown_engine(text: str) -> None:
-    assert not markup._MARKDOWN_SYNTAX.search(text)
+    assert markup._is_plain_paragraph(text)
     assert render_block(text) == markup._new_markdown().convert(text)
+
+
+def test_plain_paragraphs_are_told_apart_as_by_one_expression_of_markdown_syntax() -> None:
+    syntax = re.compile(r"[\n*_`#>\[\]<&\\|$]|^\s*[-+]\s|^\d+[.)]\s|https?://|^\s|^=")
+    pieces = [*"ab1 2.)-+=\t\n*_`#>[]<&\\|$:/hps", "http://", "https://", "http:/", "\u00a0", "é"]
+    generator = random.Random(7)
+    for _ in range(20_000):
+        text = "".join(generator.choice(pieces) for _ in range(generator.randint(0, 6)))
+        assert markup._is_plain_paragraph(text) == (syntax.search(text) is None), repr(text)
 
 
 @pytest.mark.parametrize("text", [
@@ -87,7 +99,7 @@ def test_plain_paragraph_fast_path_matches_the_markdown_engine(text: str) -> Non
 ])
 def test_plain_prose_around_math_fast_path_matches_the_markdown_engine(text: str) -> None:
     shielded, _ = markup._shield_latex(text)
-    assert "$" in text and not markup._MARKDOWN_SYNTAX.search(shielded)
+    assert "$" in text and markup._is_plain_paragraph(shielded)
     engine = markup._convert_with_math(text, [], markup._new_markdown())[0]
     assert render_block(text) == engine and "<math" in engine
 
