@@ -77,12 +77,16 @@ def is_safe_url(url: str) -> bool:
     return match is None or match.group(1).lower() in SAFE_URL_SCHEMES
 
 
+_SPAN_START = re.compile(r"[\\$]")
+
+
 def _find_spans(text: str) -> list[_Span]:
     """Math and text macros, left to right. `$x$` follows pandoc: no space inside, no digit after."""
     spans: list[_Span] = []
     index = 0
     length = len(text)
-    while index < length:
+    while (found := _SPAN_START.search(text, index)) is not None:  # past the plain text between spans at once
+        index = found.start()
         char = text[index]
         if char == "\\" and index + 1 < length:
             macro = _TEXT_MACRO.match(text, index)
