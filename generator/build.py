@@ -351,15 +351,16 @@ class Builder:
                 self.project.reuse(records.read())
             result = self._build(changed, clean, stamp)
         except BuildFailed:
-            self._keep_records(records)  # what was parsed still holds: the fix of one file re-reads that file
+            self._save_caches(records)  # what was parsed still holds: the fix of one file re-reads that file
             raise
         finally:
             gc.enable()
             gc.freeze()
-        self._keep_records(records)
+        self._save_caches(records)
         return result
 
-    def _keep_records(self, records: RecordCache | None) -> None:
+    def _save_caches(self, records: RecordCache | None) -> None:
+        """Keep what the next run may reuse: the records parsed (after full builds), the templates' references."""
         if records is not None:
             records.save(self.project.files, self.project.take_fresh())
         if self.theme is not None and self.theme.cache is not None:

@@ -19,13 +19,20 @@ def user_cache(name: str) -> Path:
 
 
 @functools.cache
-def code_digest(libraries: tuple[str, ...]) -> str:
-    """Names the generator's code byte for byte, the interpreter and the given libraries (by version): what
-    other code made may not be what this code makes, or may not even load."""
+def _sources_digest() -> bytes:
+    """The interpreter and the generator's code, byte for byte (read once per run, whoever asks)."""
     digest = hashlib.sha1(f"{sys.version}\0".encode())
     package = Path(__file__).parent
     for path in sorted(package.rglob("*.py")):
         digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.digest()
+
+
+@functools.cache
+def code_digest(libraries: tuple[str, ...]) -> str:
+    """Names the generator's code, the interpreter and the given libraries (by version): what other code made
+    may not be what this code makes, or may not even load."""
+    digest = hashlib.sha1(_sources_digest())
     for name in libraries:
         try:
             digest.update(f"{name} {metadata.version(name)}\0".encode())
