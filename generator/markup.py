@@ -376,8 +376,8 @@ def _new_markdown() -> markdown.Markdown:
 
 _markdown_instances: list[markdown.Markdown] = []
 
-_MARKDOWN_CHARACTERS = "\n*_`#>[]<&\\|$"
-_MARKDOWN_START = re.compile(r"\s|[-+]\s|\d+[.)]\s|=")
+_MARKDOWN_CHARACTERS = "\n\t*_`#>[]<&\\|$"  # a tab: Markdown writes it as spaces
+_MARKDOWN_START = re.compile(r"\s|-|\+\s|\d+[.)]\s|=")  # a dash: a list item, or a rule (`---`)
 
 
 def _is_plain_paragraph(text: str) -> bool:
