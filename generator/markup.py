@@ -376,7 +376,7 @@ def _new_markdown() -> markdown.Markdown:
 
 _markdown_instances: list[markdown.Markdown] = []
 
-_MARKDOWN_CHARACTERS = "\n\t*_`#>[]<&\\|$"  # a tab: Markdown writes it as spaces
+_MARKDOWN_CHARACTERS = "\n\r\t*_`#>[]<&\\|$"  # \r: a line end to Markdown; a tab: written as spaces
 _MARKDOWN_START = re.compile(r"\s|-|\+\s|\d+[.)]\s|=")  # a dash: a list item, or a rule (`---`)
 
 

@@ -84,8 +84,8 @@ def test_plain_paragraph_fast_path_matches_the_markdown_engine(text: str) -> Non
 
 def test_text_taken_for_a_plain_paragraph_is_what_the_markdown_engine_makes_of_it() -> None:
     engine = markup._new_markdown()
-    pieces = [*"ab1 2.)-+=:/!?(é'\"%~,;{}^@*_`#>[]<&\\|$\n\t\u00a0\u2028\u3000\u200b", "---", "- ", "1. ", "http://x",
-              "www.", "  "]
+    pieces = [*"ab1 2.)-+=:/!?(é'\"%~,;{}^@*_`#>[]<&\\|$\n\r\t\u00a0\u2028\u3000\u200b", "---", "- ", "1. ",
+              "http://x", "www.", "  "]
     generator = random.Random(7)
     plain = 0
     for _ in range(20_000):
