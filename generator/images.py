@@ -7,13 +7,12 @@ or the one `publish` makes, processes no picture twice, and the project's own fo
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path, PurePosixPath
 
 from .model import Asset
-from .usercache import user_cache
+from .usercache import user_cache, write_whole
 
 WIDTHS = (320, 640, 960, 1440)
 CACHE_VERSION = "images-v1"  # bump when the encoder settings below change
@@ -81,11 +80,9 @@ def render_variant(project: Path, asset: Asset, width: int, ending: str) -> tupl
     else:
         picture.save(out, "WEBP", quality=80, method=4)
     data = out.getvalue()
-    temporary = cache.with_name(f".{cache.name}.{os.getpid()}")
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_bytes(data)
-        os.replace(temporary, cache)
+        write_whole(cache, data)
     except OSError:
         pass  # no writable cache: the picture is made again next time, nothing worse
     return data, True

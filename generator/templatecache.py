@@ -11,15 +11,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import shutil
-import tempfile
 import time
 from pathlib import Path
 
 import jinja2
 
-from .usercache import code_digest, user_cache
+from .usercache import code_digest, user_cache, write_whole
 
 _LIBRARIES = ("Jinja2", "MarkupSafe")
 MAX_REFERENCES = 1000  # template sources whose references are kept (each edit of a template adds one)
@@ -67,20 +65,9 @@ class TemplateCache(jinja2.FileSystemBytecodeCache):
         if len(self.references) == self._known:
             return
         kept = dict(list(self.references.items())[-MAX_REFERENCES:])  # the newest: sources a theme had lately
-        partial: str | None = None
-        try:
-            with tempfile.NamedTemporaryFile("w", dir=self.folder, suffix=".tmp", delete=False) as file:
-                partial = file.name
-                json.dump(kept, file)
-            os.replace(partial, self.folder / _REFERENCES)
-            partial = None
+        with contextlib.suppress(OSError):
+            write_whole(self.folder / _REFERENCES, json.dumps(kept).encode())
             self._known = len(self.references)
-        except OSError:
-            pass
-        finally:
-            if partial is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(partial)
 
 
 def template_cache() -> TemplateCache | None:

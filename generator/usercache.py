@@ -3,6 +3,7 @@ that rebuilds into any folder share it and the project's own folder stays untouc
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
@@ -16,6 +17,18 @@ def user_cache(name: str) -> Path:
     if not os.path.isabs(base):  # unset, or relative: the XDG specification says to ignore it
         base = str(Path.home() / ".cache")
     return Path(base) / "research-portfolio" / name
+
+
+def write_whole(path: Path, data: bytes) -> None:
+    """Put `data` at `path` all at once: written under a name of its own beside it, then renamed, so that a
+    reader (another run) sees the old file or the new one; the temporary file never outlives a failure."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}-{os.urandom(4).hex()}.tmp")
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    finally:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
 
 
 @functools.cache

@@ -102,3 +102,16 @@ def test_a_cache_folder_that_cannot_be_used_changes_nothing_but_speed(example_pr
     build(example_project, tmp_path / "site", unusable)
     build(example_project, tmp_path / "clean", tmp_path / "cache", "--clean")
     assert without_state(file_tree(tmp_path / "site")) == without_state(file_tree(tmp_path / "clean"))
+
+
+def test_a_save_that_cannot_replace_its_file_leaves_nothing_behind(example_project: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    build(example_project, tmp_path / "site", cache)
+    folder = cache_folder(cache)
+    (folder / "references.json").unlink()
+    (folder / "references.json").mkdir()  # in the way of the rename
+    for edit in ("<!-- one -->", "<!-- two -->"):  # each build has new references to save
+        write_files(example_project, {"templates/paper.html": (REPO / "templates/paper.html").read_text("utf-8")
+                                      + edit + "\n"})
+        build(example_project, tmp_path / "site", cache)
+    assert not [path.name for path in folder.iterdir() if path.name.endswith(".tmp")]
