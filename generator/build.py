@@ -9,13 +9,13 @@ from __future__ import annotations
 import gc
 import hashlib
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from markupsafe import Markup
 
-from . import __version__, urls
+from . import __version__, citations, feeds, urls
 from .context import PAGE_KINDS, Facts, PageInputs, Theme, paper_item, site_inputs
 from .errors import BuildFailed, ContentError, quoted
 from .exports import EXPORT_KINDS
@@ -297,6 +297,12 @@ class SitePages:
         return render_page(self.theme.env, self.site, spec, self.view, self.theme.files,  # type: ignore[arg-type]
                            paper_card=self.paper_card)
 
+    def forget_pieces(self) -> None:
+        """Drop the remembered paper cards and citation and feed entries."""
+        self.theme.fragments.clear()
+        citations.forget_entries()
+        feeds.forget_entries()
+
     def paper_card(self, slug: str, heading: str = "h3", show_abstract: bool = False) -> Markup:
         """A paper as lists show it, rendered once per build however many pages list it."""
         self.card_variants.add((heading, show_abstract))
@@ -316,8 +322,10 @@ class Builder:
     """Builds one project into one output folder, as often as asked, reusing all it can."""
 
     def __init__(self, project: Project, output: Path | None = None, progress: Progress | None = None,
-                 records: RecordCache | None = None) -> None:
+                 records: RecordCache | None = None, *, one_off: bool = False) -> None:
+        """`one_off`: the process ends after one build, so what later builds would reuse need not be kept."""
         self.project = project
+        self.one_off = one_off
         self.progress = progress
         self.records = records  # parsed content kept between runs: read by the first full build, saved by each
         self.output = output or project.root / "site"
@@ -387,12 +395,21 @@ class Builder:
 
             def render(share: Sequence[PageSpec], in_child: bool) -> tuple[int, list[ContentError], TreeShare | None, int]:
                 if in_child:
-                    return (*_render_share(pages, tree, share, clean, None, detached=True),
+                    return (*_render_share(pages, tree, share, clean, None, detached=True, forget=pages.forget_pieces),
                             pages.images_processed - before)
-                return (*_render_share(pages, tree, share, clean, self.progress, len(to_check)), 0)
+                return (*_render_share(pages, tree, share, clean, self.progress, len(to_check),
+                                       forget=pages.forget_pieces if self.one_off else None), 0)
 
-            shares = on_both_cores(render, to_check, MIN_PAGES,
-                                   lambda theirs: tree.expect_share(spec.dest for spec in theirs))
+            # Rendering leaves reference cycles behind (json.dumps with indent makes one per call): collect them,
+            # skipping the model and plan, which are frozen out of the collector's way (and stay shared with the
+            # forked process, whose pages the collector would otherwise copy).
+            gc.freeze()
+            gc.enable()
+            try:
+                shares = on_both_cores(render, to_check, MIN_PAGES,
+                                       lambda theirs: tree.expect_share(spec.dest for spec in theirs))
+            finally:
+                gc.disable()
             rendered, errors = 0, []
             for more, more_errors, share, images in shares:
                 if share is not None:
@@ -465,16 +482,34 @@ class Builder:
         return True
 
 
+def _pieces_used(spec: PageSpec) -> int:
+    """Which remembered pieces a page is made of: paper cards (any template may list papers), citation entries,
+    feed entries, none. No later group reuses an earlier one's."""
+    if spec.template:
+        return 0
+    return {"paper_bib": 1, "author_bib": 1, "feed": 2, "author_feed": 2}.get(spec.kind, 3)
+
+
 def _render_share(pages: SitePages, tree: OutputTree, specs: Sequence[PageSpec], clean: bool,
                   progress: Progress | None, total: int = 0, *, detached: bool = False,
-                  ) -> tuple[int, list[ContentError], TreeShare | None]:
-    """Render the pages of `specs` that changed into the staging folder: (rendered, errors, worker's share)."""
+                  forget: Callable[[], None] | None = None) -> tuple[int, list[ContentError], TreeShare | None]:
+    """Render the pages of `specs` that changed into the staging folder: (rendered, errors, worker's share).
+
+    `forget`, for a process that ends after this: called between groups of pages made of different remembered
+    pieces (see `_pieces_used`), which are then rendered group by group. At 100k papers the pieces of one group
+    take hundreds of megabytes; this way the build holds one group's at a time."""
     if detached:
         tree.start_share()
+    if forget is not None:
+        specs = sorted(specs, key=_pieces_used)
     rendered = 0
     errors: list[ContentError] = []
     scale = total / max(1, len(specs))  # a share of the pages: show progress for all of them
+    group = 0
     for number, spec in enumerate(specs):
+        if forget is not None and _pieces_used(spec) != group:
+            group = _pieces_used(spec)
+            forget()
         if progress:
             progress("Building pages", int(number * scale), total)
         previous = tree.previous(spec.dest)
@@ -501,8 +536,8 @@ def _render_share(pages: SitePages, tree: OutputTree, specs: Sequence[PageSpec],
 def build(root: Path, output: Path | None = None, *, base_url: str | None = None, clean: bool = False,
           progress: Progress | None = None, stamp: str | None = None) -> BuildResult:
     """Build a project once (the `portfolio build` command), reusing what earlier runs parsed."""
-    return Builder(Project(root, base_url), output, progress, RecordCache(cache_file(root))).build(clean=clean,
-                                                                                                   stamp=stamp)
+    return Builder(Project(root, base_url), output, progress, RecordCache(cache_file(root)),
+                   one_off=True).build(clean=clean, stamp=stamp)
 
 
 def check(root: Path) -> int:

@@ -148,6 +148,11 @@ def _entry_parts(paper: Paper, page_url: str | None, with_abstract: bool) -> tup
     return entry_type(paper), citation_key(paper), body
 
 
+def forget_entries() -> None:
+    """Drop the remembered entries once no page left to render repeats them."""
+    _entry_parts.cache_clear()
+
+
 def paper_bibtex(paper: Paper, page_url: str | None = None, key: str | None = None,
                  with_abstract: bool = True) -> str:
     """One BibTeX entry (the copy shown on a page leaves the abstract out)."""

@@ -202,7 +202,7 @@ def cmd_check(args: argparse.Namespace, console: Console) -> int:
     from .serve import serving
 
     with tempfile.TemporaryDirectory(prefix="portfolio-links-") as scratch:
-        builder = Builder(Project(root, args.base_url), Path(scratch) / "site", console.progress)
+        builder = Builder(Project(root, args.base_url), Path(scratch) / "site", console.progress, one_off=True)
         builder.build()
         public = builder.base_url()
         with serving(builder.output, public) as url:

@@ -56,6 +56,11 @@ def news_entry(item: NewsItem, html: str, site_urls: Urls) -> tuple[PaperDate, s
         f"<content type=\"html\">{escape(html)}</content>", "</entry>"])
 
 
+def forget_entries() -> None:
+    """Drop the remembered entries once no feed left to render repeats them."""
+    _entry.cache_clear()
+
+
 def atom_feed(site: Site, papers: list[Paper], site_urls: Urls, feed_path: str, page_path: str, title: str,
               news: list[tuple[PaperDate, str]] = ()) -> bytes:  # type: ignore[assignment]
     """An Atom document of `papers` and `news` entries, newest first, at most FEED_LENGTH."""

@@ -127,7 +127,7 @@ def publish(root: Path, *, remote: str = "origin", branch: str = "gh-pages", mes
             raise PublishError(f"cannot fetch '{branch}' from '{remote}': {fetched.stderr.strip()}")
     with tempfile.TemporaryDirectory(prefix="portfolio-publish-") as scratch:
         output = Path(scratch) / "site"
-        Builder(Project(root, base_url), output, progress).build(clean=True)  # a build error stops here: nothing published
+        Builder(Project(root, base_url), output, progress, one_off=True).build(clean=True)  # a build error stops here: nothing published
         index_git = _Git(repository, Path(scratch) / "index")
         tree, files = _tree_of(index_git, output)
     parent = _parent(git, remote if remote_exists else None, branch)
