@@ -113,9 +113,12 @@ def _check_page_templates(theme: LoadedTheme, site: Site) -> None:
 class SitePages:
     """Every page of one site with one theme: which exist, what each is made of, and their bytes."""
 
-    def __init__(self, theme: LoadedTheme, site: Site, root: Path, previous: SitePages | None = None) -> None:
+    def __init__(self, theme: LoadedTheme, site: Site, root: Path, previous: SitePages | None = None, *,
+                 compared_later: bool = True) -> None:
+        """`compared_later`: a later build will compare its pages with these (so each page's inputs are kept)."""
         _check_page_templates(theme, site)
         self.theme = theme
+        self.compared_later = compared_later
         self.site = site
         self.root = root
         self.images_processed = 0
@@ -222,7 +225,8 @@ class SitePages:
                 inputs = self._search_inputs(spec)
             else:
                 inputs = (EXPORT_KINDS.get(spec.kind) or PAGE_KINDS[spec.kind])[1](self.site, spec)
-            self.inputs[spec.dest] = inputs
+            if self.compared_later:
+                self.inputs[spec.dest] = inputs
         return inputs
 
     def _search_inputs(self, spec: PageSpec) -> PageInputs:
@@ -379,7 +383,7 @@ class Builder:
         site = self.project.site()
         if self.theme is None:
             self.theme = LoadedTheme.for_project(self.project.root)
-        pages = SitePages(self.theme, site, self.project.root, self.pages)
+        pages = SitePages(self.theme, site, self.project.root, self.pages, compared_later=not self.one_off)
         if self.tree is None:
             self.tree = OutputTree(self.output)
         tree = self.tree
