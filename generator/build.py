@@ -175,7 +175,6 @@ class SitePages:
                 dests.add(urls.search_path("index.json"))  # the manifest lists the shards
             by_dest = self.specs_by_dest()
             self.dirty = [by_dest[dest] for dest in sorted(dests) if dest in by_dest]
-        self._last_shard: tuple[str, bytes] = ("", b"")  # (prefix, bytes) of the shard fingerprinted last
         self.card_variants: set[tuple[str, bool]] = set()  # (heading, show_abstract) pairs templates asked for
         self.warm: bool = self.previous is not None and self.previous.warm
 
@@ -271,9 +270,8 @@ class SitePages:
         if spec.kind == "image":
             source, width, ending = parse_key(spec.key)
             return f"{self.site.assets[source].digest} {width} {ending} {__version__}"
-        if spec.kind == "search_terms":  # compared by content; kept for the render that usually follows
-            self._last_shard = (spec.key, self.search.shard(spec.key))
-            return hashlib.sha1(self._last_shard[1]).hexdigest()
+        if spec.kind == "search_terms":
+            return self.search.shard_digest(spec.key, self.shared_fingerprint)
         template = self.theme.template_digest(spec.template) if spec.template else spec.kind
         text = "\n".join((self.shared_fingerprint, template, self.page_inputs(spec).text(self.facts)))
         return hashlib.sha1(text.encode()).hexdigest()
@@ -291,9 +289,7 @@ class SitePages:
         if spec.kind in EXPORT_KINDS:
             return EXPORT_KINDS[spec.kind][0](self.site, spec, self.view)
         if spec.kind == "search_terms":
-            prefix, data = self._last_shard
-            self._last_shard = ("", b"")
-            return data if prefix == spec.key and prefix else self.search.shard(spec.key)
+            return self.search.shard(spec.key)
         if spec.kind == "search_docs":
             return self.search.chunk(spec.page)
         if spec.kind == "search_manifest":

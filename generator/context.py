@@ -141,6 +141,7 @@ class Facts:
     def __init__(self, site: Site, previous: Facts | None = None) -> None:
         self.site = site
         self._papers: dict[str, str] = {}
+        self._authors: dict[str, str] = {}  # an author's fact is in every page that names them: made once
         self._previous = previous
         if previous is not None:
             previous._previous = None  # keep one build back, not a chain of all of them
@@ -173,8 +174,11 @@ class Facts:
             self._papers.pop(slug, None)
 
     def author(self, slug: str) -> str:
-        author = self.site.authors[slug]
-        return f"author {slug} {author.digest} {picture_digest(self.site, author.photo)}"
+        fact = self._authors.get(slug)
+        if fact is None:
+            author = self.site.authors[slug]
+            fact = self._authors[slug] = f"author {slug} {author.digest} {picture_digest(self.site, author.photo)}"
+        return fact
 
     def title(self, slug: str) -> str:
         """A paper as a link to it shows it. Title and date are linking facts: while they stay, so does this."""

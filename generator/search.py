@@ -13,9 +13,11 @@ up to date per document: an edit re-renders only the shards whose words changed.
 from __future__ import annotations
 
 import bisect
+import hashlib
 import json
 import re
 import string
+import struct
 import sys
 import unicodedata
 from array import array
@@ -236,6 +238,16 @@ class SearchIndex:
                 last = number
             terms[term] = flat
         return _json(terms)
+
+    def shard_digest(self, prefix: str, version: str) -> str:
+        """A digest of what a shard is made of, found without making it: every build checks every shard.
+        `version` stands for the code that makes the shard."""
+        digest = hashlib.sha1(version.encode())
+        for term in self.terms_by_prefix.get(prefix, ()):
+            postings = self.postings[term]
+            word = term.encode()
+            digest.update(struct.pack("<II", len(word), len(postings)) + word + postings.tobytes())
+        return digest.hexdigest()
 
     def chunk(self, number: int) -> bytes:
         return _json([[d.kind, d.path, d.title, d.detail] for d in self.documents[number * CHUNK:(number + 1) * CHUNK]])
