@@ -271,7 +271,7 @@ class SitePages:
             source, width, ending = parse_key(spec.key)
             return f"{self.site.assets[source].digest} {width} {ending} {__version__}"
         if spec.kind == "search_terms":
-            return self.search.shard_digest(spec.key, self.shared_fingerprint)
+            return self.search.shard_digest(spec.key, __version__)
         template = self.theme.template_digest(spec.template) if spec.template else spec.kind
         text = "\n".join((self.shared_fingerprint, template, self.page_inputs(spec).text(self.facts)))
         return hashlib.sha1(text.encode()).hexdigest()

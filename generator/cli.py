@@ -80,7 +80,7 @@ def cmd_build(args: argparse.Namespace, console: Console) -> int:
     from .build import build
 
     result = build(project, output, base_url=args.base_url, clean=args.clean, progress=console.progress, stamp=stamp)
-    for path in result.changed:
+    for path in sorted(result.changed):
         console.detail(f"  wrote {path}")
     if result.processes > 1:
         console.detail(f"  rendered in {result.processes} processes")

@@ -51,6 +51,24 @@ def test_two_processes_write_the_same_bytes_as_one(corpus: Path, tmp_path: Path,
     assert (again.rendered, again.written) == (0, 0)
 
 
+def test_a_preview_build_on_two_processes_then_an_edit_make_the_clean_build(corpus: Path, tmp_path: Path) -> None:
+    """The preview keeps its caches and renders in plan order while its forked process groups and drops them;
+    the edit that follows compares with what the parent kept."""
+    project = tmp_path / "project"
+    shutil.copytree(corpus, project)
+    server = Builder(Project(project), tmp_path / "served")
+    first = server.build()
+    assert first.processes == 2
+    papers = sorted((project / "content/papers").glob("*.md"))
+    # A new title and the last paper's abstract: words come and go from postings that other papers share.
+    front = papers[0].read_text("utf-8").split("\n---\n", 1)[0].replace("title: ", "title: Edited ", 1)
+    papers[0].write_text(front + "\n---\n" + papers[-1].read_text("utf-8").split("\n---\n", 1)[1], "utf-8")
+    edit = server.build({papers[0].relative_to(project).as_posix()})
+    assert 0 < edit.rendered < first.pages / 10
+    build(project, tmp_path / "clean")
+    assert tree(tmp_path / "served") == tree(tmp_path / "clean")
+
+
 def test_reading_on_two_cores_loads_what_one_core_loads(corpus: Path, tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     project = tmp_path / "project"

@@ -122,7 +122,7 @@ def test_random_edit_sequences_build_the_same_bytes_as_clean_builds(tmp_path: Pa
     rng = random.Random(seed)
     scratch = Scratch(tmp_path / "project", rng)
     watched = Builder(Project(scratch.root), tmp_path / "watched")  # told which files changed, like the server
-    polled = Builder(Project(scratch.root), tmp_path / "polled")  # finds changes itself, like `portfolio build`
+    polled = Builder(Project(scratch.root), tmp_path / "polled")  # finds changes itself, as `portfolio build` does
     watched.build()
     polled.build()
     broken: set[str] = set()
