@@ -132,7 +132,7 @@ def _category(fields: Fields) -> Category | None:
 
 
 def _author(name: str, slug: str | None, line: int) -> PaperAuthor:
-    """Names repeat on every paper of their authors: one string each (at 100k papers, 80 MB fewer)."""
+    """Names repeat on every paper of their authors: one string each (4 MB of 125 after reading 10k papers)."""
     return PaperAuthor(sys.intern(name), slug and sys.intern(slug), line, sys.intern(normalize_name(name)))
 
 
