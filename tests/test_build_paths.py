@@ -51,9 +51,12 @@ def test_two_processes_write_the_same_bytes_as_one(corpus: Path, tmp_path: Path,
     assert (again.rendered, again.written) == (0, 0)
 
 
-def test_a_preview_build_on_two_processes_then_an_edit_make_the_clean_build(corpus: Path, tmp_path: Path) -> None:
+def test_a_preview_build_on_two_processes_then_an_edit_make_the_clean_build(corpus: Path, tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """The preview keeps its caches and renders in plan order while its forked process groups and drops them;
     the edit that follows compares with what the parent kept."""
+    # The preview forks before its threads start; threads left by earlier tests must not prevent it here.
+    monkeypatch.setattr(generator.workers, "worth_forking", lambda items, minimum: items >= minimum)
     project = tmp_path / "project"
     shutil.copytree(corpus, project)
     server = Builder(Project(project), tmp_path / "served")
