@@ -59,18 +59,22 @@ def stacked_years(chart_id: str, title: str, description: str, counts: Mapping[i
         parts.append(f'<line class="grid" x1="{left}" x2="{width}" y1="{_number(y)}" y2="{_number(y)}"/>')
         parts.append(f'<text class="axis" x="{left - 6}" y="{_number(y + 4)}" text-anchor="end">{tick}</text>')
     label_every = max(1, math.ceil(len(years) / 9))
+    keys = [(entry.key, entry.css, escape(entry.key)) for entry in series]
+    bar_width = _number(bar)
     for index, year in enumerate(years):
         x = left + slot * index + (slot - bar) / 2
         y = top + plot_height
-        for entry in series:
-            value = counts.get(year, {}).get(entry.key, 0)
-            if not value:
-                continue
-            h = plot_height * value / maximum
-            y -= h
-            parts.append(f'<rect class="{entry.css}" x="{_number(x)}" y="{_number(y)}" width="{_number(bar)}" '
-                         f'height="{_number(h)}" data-year="{year}" data-series="{escape(entry.key)}" '
-                         f'data-value="{value}"/>')
+        by_series = counts.get(year)
+        if by_series:
+            for key, css, shown_key in keys:
+                value = by_series.get(key)
+                if not value:
+                    continue
+                h = plot_height * value / maximum
+                y -= h
+                parts.append(f'<rect class="{css}" x="{_number(x)}" y="{_number(y)}" width="{bar_width}" '
+                             f'height="{_number(h)}" data-year="{year}" data-series="{shown_key}" '
+                             f'data-value="{value}"/>')
         if index % label_every == 0:
             parts.append(f'<text class="axis" x="{_number(x + bar / 2)}" y="{height - 6}" '
                          f'text-anchor="middle">{year}</text>')

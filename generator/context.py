@@ -272,14 +272,17 @@ def _year_chart(site: Site, slugs: tuple[str, ...], categories: list[tuple[Serie
     the table that says the same in words."""
     counts = years_by_category(site, slugs)
     series = [entry for entry, _ in categories]
-    years = list(range(min(counts), max(counts) + 1)) if counts else []
-    description = "Papers per year: " + ", ".join(f"{year}: {sum(counts.get(year, {}).values())}" for year in years)
+    keys = [entry.key for entry in series]
+    rows = []
+    for year in range(min(counts), max(counts) + 1) if counts else ():
+        by_key = counts.get(year, {})
+        rows.append((year, [by_key.get(key, 0) for key in keys], sum(by_key.values())))
+    description = "Papers per year: " + ", ".join(f"{year}: {total}" for year, _, total in rows)
     return {
         "kind": "years",
         "svg": Markup(stacked_years(chart_id, title, description, counts, series, width)),
         "series": series,
-        "rows": [(year, [counts.get(year, {}).get(entry.key, 0) for entry in series],
-                  sum(counts.get(year, {}).values())) for year in years],
+        "rows": rows,
     }
 
 
