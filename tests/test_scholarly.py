@@ -10,6 +10,10 @@ from pathlib import Path
 import feedparser
 import pytest
 from conftest import REPO, TESTDATA, XHTML, find_all, parse_html, run_portfolio, text_of, write_files
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from generator.citations import indented_json
 
 DATA = Path(__file__).resolve().parent / "data"
 SITE = "title: Lab\nbase_url: https://lab.example.org/\n"
@@ -312,3 +316,14 @@ def test_imported_names_link_to_authors_by_alias(example_project: Path) -> None:
     line = find_all(page, "p", "authors")[0]
     assert {text_of(a): a.get("href") for a in line.iter(XHTML + "a")} == {
         "T. Akiba": "/research-portfolio/authors/takuya-akiba/"}
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda children: st.lists(children) | st.dictionaries(st.text(), children), max_leaves=30)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_JSON_VALUES)
+def test_csl_json_writer_writes_what_the_json_module_writes(value):
+    assert indented_json(value) == json.dumps(value, ensure_ascii=False, indent=2)
