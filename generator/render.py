@@ -75,6 +75,7 @@ def make_environment(theme_files: ThemeFiles, bytecode_cache: jinja2.BytecodeCac
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # a changed theme is loaded anew (Builder.reload_theme): no stat per include
     )
 
 
