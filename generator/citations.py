@@ -68,13 +68,19 @@ def _bibtex_text(text: str) -> str:
     """A braced BibTeX value: LaTeX kept, bare specials outside math escaped, unbalanced braces neutralized."""
     pieces = re.split(r"(\$[^$]*\$)", " ".join(text.split()))
     text = "".join(piece if len(piece) > 1 and piece.startswith("$") and piece.endswith("$")
-                   else _LATEX_SPECIALS.sub(r"\\\1", piece).replace("~", r"\textasciitilde{}") for piece in pieces)
+                   else _escape_specials(piece) for piece in pieces)
     if "{" in text or "}" in text:
         text = _balance_braces(text)
     if text.endswith("\\"):  # a backslash just before the value's closing brace would escape it
         body = text.rstrip("\\")
         text = body + r"\textbackslash{}" * (len(text) - len(body))
     return "{" + text + "}"
+
+
+def _escape_specials(text: str) -> str:
+    if "&" in text or "%" in text or "#" in text:  # the expression looks behind at every character: 31 us an abstract
+        text = _LATEX_SPECIALS.sub(r"\\\1", text)
+    return text.replace("~", r"\textasciitilde{}")
 
 
 _BRACE = re.compile(r"\\\\|\\?[{}]")

@@ -998,3 +998,12 @@ def test_scratch_helpers_catch_what_they_claim_to() -> None:
     with pytest.raises(Hang), watchdog(0.2):
         time.sleep(5)
 
+
+
+def test_latex_specials_are_escaped_in_citation_files_outside_math_only() -> None:
+    """`&`, `%`, `#` and `~` mean something to LaTeX: escaped once in BibTeX values, left alone in math and where
+    the author escaped them already."""
+    files = valid_project(paper={"note": "R&D at 50% for #1 ~ \\& done; $a & b$", "volume": "x#y"})
+    bib = (builds(files) / "papers/p/cite.bib").read_text()
+    assert "note = {R\\&D at 50\\% for \\#1 \\textasciitilde{} \\& done; $a & b$}" in bib
+    assert "volume = {x\\#y}" in bib
