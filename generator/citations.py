@@ -254,9 +254,9 @@ def paper_csl_json(paper: Paper, page_url: str | None = None) -> str:
 
 def indented_json(value: object, indent: str = "\n") -> str:
     """`json.dumps(value, ensure_ascii=False, indent=2)` for values with text keys (as CSL items are), twice as
-    fast: with an indent, the json module leaves
-    its C encoder for one in Python that yields every token through a generator per level (a paper's
-    CSL-JSON took 38 us of its 76). Text and numbers still go through the C encoder."""
+    fast: with an indent, the json module leaves its C encoder for one in Python that yields every token
+    through a generator per level (a paper's CSL-JSON took 38 us of its 76). Text and numbers still go through
+    the C encoder."""
     kind = type(value)
     if kind is str:
         return encode_basestring(value)  # type: ignore[arg-type]
