@@ -21,10 +21,10 @@ import shutil
 import stat
 import struct
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Final, TextIO
+from typing import Final, TextIO, TypeVar
 
 from .errors import UsageError
 
@@ -41,6 +41,7 @@ _FRAME = struct.Struct("<II")  # before each appended change: its length and CRC
 # What the generator knows of one file it made: (sha1 of its bytes, its inode, the fingerprint of what it was
 # made from). A plain tuple, so the state file is written without converting half a million records.
 FileRecord = tuple[str, int, str]
+Made = TypeVar("Made")
 DIGEST: Final = 0
 INODE: Final = 1
 FINGERPRINT: Final = 2
@@ -250,6 +251,9 @@ class OutputTree:
         self.live, self._live_log = self._load_live()
         # log id None: the staging state on disk may not be appended to; `unknown`: files a killed build touched
         self.staged, self._staged_log, unknown = self._load_staging()
+        # No state file in the staging folder yet: a build killed there leaves nothing the next one would trust
+        # (it empties the folder), so the files it touches need no journal lines.
+        self._staging_unrecorded = not (self.staging / STATE_FILE).exists()
         self._behind = _out_of_step(self.staged, self.live) | unknown
         self.new: dict[str, FileRecord] = {}
         self.stats = WriteStats()
@@ -390,7 +394,7 @@ class OutputTree:
             self.stats.unchanged += 1
             return
         path = self._touch(dest)
-        with open(path, "xb") as handle:
+        with _made_anew(path, lambda new: open(new, "xb")) as handle:
             handle.write(data)
             inode = os.fstat(handle.fileno()).st_ino
         self.new[dest] = (digest, inode, fingerprint)
@@ -402,12 +406,15 @@ class OutputTree:
         """Record that a staged file is about to change, so a kill between here and commit() is recoverable."""
         path = self._prepare_path(dest)
         assert self._journal is not None, "begin() first"
-        self._journal.write(dest + "\n")
-        self._journal.flush()
+        if not self._staging_unrecorded:
+            self._journal.write(dest + "\n")
+            self._journal.flush()
         self._touched.append(dest)
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(path)
         return path
+
+    def _remove(self, dest: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self._touch(dest))
 
     def _link_from_live(self, dest: str, record: FileRecord) -> None:
         self._assigned.add(dest)
@@ -421,8 +428,10 @@ class OutputTree:
                              "away. The site was not changed.")
         path = self._touch(dest)
         try:
-            os.link(source, path, follow_symlinks=False)
+            _made_anew(path, lambda new: os.link(source, new, follow_symlinks=False))
         except OSError:  # no hard links here: a copy, whose other inode tells the two generations apart
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
             shutil.copyfile(source, path, follow_symlinks=False)
             record = (record[DIGEST], os.stat(path).st_ino, record[FINGERPRINT])
         self.new[dest] = record
@@ -444,11 +453,12 @@ class OutputTree:
     def _make_dir(path: str) -> None:
         """A real folder at `path`, whatever a previous generation left there (a file, a link)."""
         try:
+            os.mkdir(path)
+            return
+        except FileExistsError:
             if stat.S_ISDIR(os.lstat(path).st_mode):
                 return
-            os.unlink(path)
-        except FileNotFoundError:
-            pass
+        os.unlink(path)
         with contextlib.suppress(FileExistsError):  # a worker process may make it at the same moment
             os.mkdir(path)
 
@@ -479,7 +489,7 @@ class OutputTree:
         stale = sorted(d for d in self._behind | removed if d not in self.new
                        and (d in self.staged or os.path.lexists(self.staging / d)))
         for dest in stale:
-            self._touch(dest)
+            self._remove(dest)
         _remove_empty_parents(self.staging, stale)
         self._finish_staging(self.new, None if changed is None else self._behind | changed, inputs_stamp)
         if self.output.exists():
@@ -492,6 +502,7 @@ class OutputTree:
         else:
             os.rename(self.staging, self.output)
             (self.staging / STATE_DIR).mkdir(parents=True)
+            self._staging_unrecorded = True
             self.staged, self.live = {}, self.new
             self._staged_log, self._live_log = None, self._staged_log
             self._behind = set(self.live)
@@ -526,8 +537,19 @@ class OutputTree:
         self._journal.close()
         self._journal = None
         self._staged_log = _save_state(self.staging, records, self.staged, changed, self._staged_log)
+        self._staging_unrecorded = False
         _write_inputs_stamp(self.staging, inputs_stamp, len(records))
         (self.staging / JOURNAL_FILE).unlink()
+
+
+def _made_anew(path: str, make: Callable[[str], Made]) -> Made:
+    """`make(path)`, which fails on any existing entry; one there (left by an older generation or a failed
+    build, or planted: a link) is removed first, never written through. Tried first: most paths are new."""
+    try:
+        return make(path)
+    except FileExistsError:
+        os.unlink(path)
+        return make(path)
 
 
 def _out_of_step(staged: dict[str, FileRecord], live: dict[str, FileRecord]) -> set[str]:

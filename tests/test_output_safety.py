@@ -186,17 +186,21 @@ def test_refuses_the_project_a_folder_above_it_or_home_however_spelled(tmp_path:
     assert sorted(os.listdir(project)) == ["content"] and os.listdir(home) == ["notes.txt"]
 
 
+@pytest.mark.parametrize("earlier_builds", [0, 1, 2])
 @pytest.mark.parametrize("ending", ["failed", "killed"])
-def test_files_of_a_failed_or_killed_build_never_reach_the_site_unrecorded(tmp_path: Path, ending: str) -> None:
-    """A build that wrote a page and then failed (or was killed) leaves it in the staging folder; when the next
-    build no longer makes that page, it must go, not be published as a file nobody made."""
+def test_files_of_a_failed_or_killed_build_never_reach_the_site_unrecorded(tmp_path: Path, ending: str,
+                                                                           earlier_builds: int) -> None:
+    """A build that wrote pages and then failed (or was killed) leaves them in the staging folder; when the next
+    build no longer makes a page, it must go, not be published as a file nobody made; one it makes again gets
+    the new bytes. The very first build (no site yet) too."""
     out = tmp_path / "site"
     tree = OutputTree(out)
-    for generation in range(2):
+    for generation in range(earlier_builds):
         tree.begin()
         tree.put("index.html", b"generation %d" % generation, "f")
         tree.commit()
     tree.begin()
+    tree.put("index.html", b"from the build that did not finish", "f")
     tree.put("papers/gone/index.html", b"a paper the next build no longer has", "f")
     if ending == "failed":
         tree.abort()
