@@ -9,7 +9,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,9 +32,12 @@ from .stamp import inputs_stamp
 from .templatecache import TemplateCache, template_cache
 from .themefiles import ThemeFiles
 from .urls import Urls
-from .workers import MIN_PAGES, on_both_cores
+from .workers import MIN_PAGES, from_both_ends
 
 COPIED_KINDS = ("static", "asset", "image")  # files that show no record: copied or made from one source
+# The pages listing papers with a card unlike the author pages' (see templates/), rendered from the other end
+# of the list (see _render_order): one process makes each kind of card.
+OTHER_CARD_LISTS = frozenset({"papers", "category", "index"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -389,16 +392,20 @@ class Builder:
             if pages.dirty is not None and not clean:
                 to_check = pages.dirty
                 tree.keep_all_except([*(spec.dest for spec in to_check), *pages.removed])
+            to_check = sorted(to_check, key=_render_order)
             for template in {spec.template for spec in to_check if spec.template}:
                 self.theme.template_digest(template)  # here, not in each process: so the cache learns them all
             before = pages.images_processed
 
-            def render(share: Sequence[PageSpec], in_child: bool) -> tuple[int, list[ContentError], TreeShare | None, int]:
+            def render(share: Iterable[PageSpec], in_child: bool) -> tuple[int, list[ContentError], TreeShare | None, int]:
                 if in_child:
-                    return (*_render_share(pages, tree, share, clean, None, detached=True, forget=pages.forget_pieces),
+                    return (*_render_share(pages, tree, share, clean, detached=True, forget=pages.forget_pieces),
                             pages.images_processed - before)
-                return (*_render_share(pages, tree, share, clean, self.progress, len(to_check),
+                return (*_render_share(pages, tree, share, clean,
                                        forget=pages.forget_pieces if self.one_off else None), 0)
+
+            progress = self.progress
+            total = len(to_check)
 
             # Rendering leaves reference cycles behind (json.dumps with indent makes one per call): collect them,
             # skipping the model and plan, which are frozen out of the collector's way (and stay shared with the
@@ -406,10 +413,13 @@ class Builder:
             gc.freeze()
             gc.enable()
             try:
-                shares = on_both_cores(render, to_check, MIN_PAGES,
-                                       lambda theirs: tree.expect_share(spec.dest for spec in theirs))
+                shares = from_both_ends(render, to_check, MIN_PAGES,
+                                        (lambda count: progress("Building pages", count, total)) if progress else None,
+                                        lambda theirs: tree.expect_share(spec.dest for spec in theirs))
             finally:
                 gc.disable()
+            if progress:
+                progress("Building pages", total, total)
             rendered, errors = 0, []
             for more, more_errors, share, images in shares:
                 if share is not None:
@@ -490,28 +500,33 @@ def _pieces_used(spec: PageSpec) -> int:
     return {"paper_bib": 1, "author_bib": 1, "feed": 2, "author_feed": 2}.get(spec.kind, 3)
 
 
-def _render_share(pages: SitePages, tree: OutputTree, specs: Sequence[PageSpec], clean: bool,
-                  progress: Progress | None, total: int = 0, *, detached: bool = False,
-                  forget: Callable[[], None] | None = None) -> tuple[int, list[ContentError], TreeShare | None]:
+def _render_order(spec: PageSpec) -> tuple[int, int]:
+    """Author pages first, the other lists of paper cards last, the rest between in groups by the pieces
+    they are made of (see `_pieces_used`): each process renders from one end (see workers.from_both_ends)."""
+    if spec.kind == "author":
+        return 0, 0
+    if spec.kind in OTHER_CARD_LISTS:
+        return 2, 0
+    return 1, _pieces_used(spec)
+
+
+def _render_share(pages: SitePages, tree: OutputTree, specs: Iterable[PageSpec], clean: bool, *,
+                  detached: bool = False, forget: Callable[[], None] | None = None,
+                  ) -> tuple[int, list[ContentError], TreeShare | None]:
     """Render the pages of `specs` that changed into the staging folder: (rendered, errors, worker's share).
 
     `forget`, for a process that ends after this: called between groups of pages made of different remembered
-    pieces (see `_pieces_used`), which are then rendered group by group. At 100k papers the pieces of one group
-    take hundreds of megabytes; this way the build holds one group's at a time."""
+    pieces (see `_pieces_used`; the pages come in groups, see `_render_order`). At 100k papers the pieces of
+    one group take hundreds of megabytes; this way the build holds one group's at a time."""
     if detached:
         tree.start_share()
-    if forget is not None:
-        specs = sorted(specs, key=_pieces_used)
     rendered = 0
     errors: list[ContentError] = []
-    scale = total / max(1, len(specs))  # a share of the pages: show progress for all of them
     group = 0
-    for number, spec in enumerate(specs):
+    for spec in specs:
         if forget is not None and _pieces_used(spec) != group:
             group = _pieces_used(spec)
             forget()
-        if progress:
-            progress("Building pages", int(number * scale), total)
         previous = tree.previous(spec.dest)
         if not clean and previous is not None and pages.unchanged_since_previous(spec):
             tree.keep(spec.dest)
@@ -528,8 +543,6 @@ def _render_share(pages: SitePages, tree: OutputTree, specs: Sequence[PageSpec],
         rendered += 1
         if not errors:
             tree.put(spec.dest, data, fingerprint)
-    if progress:
-        progress("Building pages", total, total)
     return rendered, errors, tree.share() if detached else None
 
 

@@ -1,5 +1,6 @@
 """Both cores for one build: a forked child reads a share of the content files, indexes a share of the search
-documents and renders a share of the pages, and sends back what it did.
+documents and renders a share of the pages, and sends back what it did. Pages are shared out as they go (the
+child takes them from the back of the list, the parent from the front), the rest in two fixed halves.
 
 Fork, not spawn: the child starts with the parsed site, the theme and the caches already in memory, so
 only the results cross the pipe. Used only where forking is safe: a single-threaded process on POSIX.
@@ -10,18 +11,22 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import functools
+import mmap
 import os
 import pickle
+import select
 import signal
+import struct
 import threading
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 PR_SET_PDEATHSIG = 1  # prctl option: the signal a process gets when its parent dies
 MIN_PAGES = 1500  # below these, forking and merging cost more than the second core saves
 MIN_FILES = 600  # a content file takes about half as long to read as a page to render, and pickles back fast
 MIN_DOCUMENTS = 3000  # a search document takes a tenth of a page
+CLAIM = 16  # pages taken at a time: few enough that both processes finish together
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -86,14 +91,22 @@ class Worker:
             data = self._pipe.read()
         finally:
             self._pipe.close()
-            os.waitpid(self.pid, 0)
-            self._reaped = True
+            if not self._reaped:
+                os.waitpid(self.pid, 0)
+                self._reaped = True
         if not data:
             raise ChildFailed("a build worker died without a result")
         ok, value = pickle.loads(data)
         if not ok:
             raise value
         return value
+
+    def check_alive(self) -> None:
+        """Raise ChildFailed if the child has ended (it is reaped here: `result()` still reads what it sent)."""
+        if not self._reaped and os.waitpid(self.pid, os.WNOHANG)[0] == 0:
+            return
+        self._reaped = True
+        raise ChildFailed("a build worker ended without handing back the list of pages")
 
     def cancel(self) -> None:
         """Stop the child (the parent failed or was interrupted) and reap it, unless `result()` already did."""
@@ -124,6 +137,97 @@ def on_both_cores(task: Callable[[Sequence[Item], bool], Result], items: Sequenc
     except BaseException:
         worker.cancel()
         raise
+
+
+class _TwoEnds:
+    """The unclaimed middle of a list that a process and its forked child take items from, one from each end.
+
+    The bounds live in shared memory; a byte in a pipe is the turn to change them (whoever reads it may)."""
+
+    _BOUNDS = struct.Struct("<qq")
+
+    def __init__(self, count: int) -> None:
+        self._bounds = mmap.mmap(-1, self._BOUNDS.size)  # anonymous memory stays shared across fork
+        self._BOUNDS.pack_into(self._bounds, 0, 0, count)
+        self.count = count
+        self._turn_out, self._turn_in = os.pipe()
+        os.set_blocking(self._turn_out, False)
+        os.write(self._turn_in, b"\0")
+        self.watch: Callable[[], None] = lambda: None  # called while the turn is long in coming
+
+    def items(self, items: Sequence[Item], from_back: bool, done: Callable[[int], None] | None = None,
+              ) -> Iterator[Item]:
+        """The items this process claims, a few at a time, until none is left; `done(claimed by both)`."""
+        while claimed := self._claim(from_back):
+            if done is not None:
+                done(self.count - len(self._unclaimed()))
+            yield from (items[index] for index in (reversed(claimed) if from_back else claimed))
+
+    def taken_from_back(self) -> range:
+        return range(self._unclaimed().stop, self.count)
+
+    def close(self) -> None:
+        os.close(self._turn_out)
+        os.close(self._turn_in)
+        self._bounds.close()
+
+    def _unclaimed(self) -> range:
+        return range(*self._BOUNDS.unpack_from(self._bounds))
+
+    def _claim(self, from_back: bool) -> range:
+        self._take_turn()
+        try:
+            left = self._unclaimed()
+            if from_back:
+                claimed = range(max(left.start, left.stop - CLAIM), left.stop)
+                self._BOUNDS.pack_into(self._bounds, 0, left.start, claimed.start)
+            else:
+                claimed = range(left.start, min(left.stop, left.start + CLAIM))
+                self._BOUNDS.pack_into(self._bounds, 0, claimed.stop, left.stop)
+        finally:
+            os.write(self._turn_in, b"\0")
+        return claimed
+
+    def _take_turn(self) -> None:
+        while True:
+            if select.select([self._turn_out], [], [], 1.0)[0]:
+                try:
+                    os.read(self._turn_out, 1)
+                    return
+                except BlockingIOError:  # the other process read it first
+                    continue
+            self.watch()  # the turn is held for microseconds: this long, its holder may have died
+
+
+def from_both_ends(task: Callable[[Iterator[Item], bool], Result], items: Sequence[Item], minimum: int,
+                   done: Callable[[int], None] | None = None,
+                   child_failed: Callable[[Sequence[Item]], None] | None = None) -> list[Result]:
+    """`task(items, in_child)` over all items, on both cores when there are at least `minimum`: this process
+    takes them from the front and a forked child from the back, until they meet; the results, this process's
+    first. Put items that need the same pieces together at one end: one process will make those pieces.
+    `done(count)` tells this process's progress; `child_failed(items it may have started)` if the child fails."""
+    if not worth_forking(len(items), minimum):
+        return [task(_reported(items, done), False)]
+    ends = _TwoEnds(len(items))
+    try:
+        worker = Worker(lambda: task(ends.items(items, from_back=True), True))
+        ends.watch = worker.check_alive
+        try:
+            return [task(ends.items(items, from_back=False, done=done), False), worker.result()]
+        except BaseException:
+            worker.cancel()
+            if child_failed is not None:
+                child_failed([items[index] for index in ends.taken_from_back()])
+            raise
+    finally:
+        ends.close()
+
+
+def _reported(items: Sequence[Item], done: Callable[[int], None] | None) -> Iterator[Item]:
+    for number, item in enumerate(items):
+        if done is not None and number % CLAIM == 0:
+            done(number)
+        yield item
 
 
 def map_on_both_cores(function: Callable[[Item], Result], items: Sequence[Item], minimum: int,

@@ -6,7 +6,8 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from generator.build import Builder, build
 from generator.errors import BuildFailed
 from generator.project import Project
 from generator.search import SearchIndex
-from generator.workers import on_both_cores
+from generator.workers import ChildFailed, from_both_ends, on_both_cores
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -127,6 +128,53 @@ def test_a_failure_in_the_child_reaches_the_parent_as_it_was(monkeypatch: pytest
     assert on_both_cores(lambda share, in_child: list(share), range(6), 1) == [[0, 2, 4], [1, 3, 5]]
     with pytest.raises(ValueError, match="item 1 is broken"):  # not an error about reaping the child twice
         on_both_cores(task, range(6), 1)
+
+
+def test_pages_are_shared_out_from_both_ends_each_exactly_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The parent takes items from the front and the child from the back: together all, none twice."""
+    monkeypatch.setattr(generator.workers, "worth_forking", lambda items, minimum: True)
+    reported: list[int] = []
+    mine, theirs = from_both_ends(lambda share, in_child: list(share), range(1000), 1, reported.append)
+    assert sorted(mine + theirs) == list(range(1000))
+    assert mine == sorted(mine) and mine[0] == 0 and theirs == sorted(theirs, reverse=True) and theirs[0] == 999
+    assert reported == sorted(reported) and reported[-1] <= 1000
+
+
+@pytest.mark.parametrize("ending", ["raises", "dies"])
+def test_a_child_that_fails_while_taking_pages_fails_the_build_and_names_what_it_took(
+        monkeypatch: pytest.MonkeyPatch, ending: str) -> None:
+    monkeypatch.setattr(generator.workers, "worth_forking", lambda items, minimum: True)
+
+    def task(share: Iterator[int], in_child: bool) -> list[int]:
+        taken = []
+        for item in share:
+            taken.append(item)
+            if in_child and len(taken) == 40:
+                if ending == "dies":
+                    os._exit(3)
+                raise ValueError(f"item {item} is broken")
+        return taken
+
+    started: list[int] = []
+    with pytest.raises(ValueError if ending == "raises" else ChildFailed):
+        from_both_ends(task, range(5000), 1, child_failed=started.extend)
+    assert set(range(4999, 4959, -1)) <= set(started) and 0 not in started
+
+
+def test_a_child_that_dies_while_its_turn_to_take_pages_fails_the_build_not_hangs(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(generator.workers, "worth_forking", lambda items, minimum: True)
+    parent, claim = os.getpid(), generator.workers._TwoEnds._claim
+
+    def claim_or_die(self: generator.workers._TwoEnds, from_back: bool) -> range:
+        if os.getpid() != parent:
+            self._take_turn()
+            os._exit(3)
+        return claim(self, from_back)
+
+    monkeypatch.setattr(generator.workers._TwoEnds, "_claim", claim_or_die)
+    with pytest.raises(ChildFailed):
+        from_both_ends(lambda share, in_child: [time.sleep(0.01) for _ in share], range(100_000), 1)
 
 
 def test_a_build_with_unchanged_inputs_reads_nothing(example_project: Path, tmp_path: Path) -> None:
