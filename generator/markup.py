@@ -303,6 +303,7 @@ def escape_markdown(text: str) -> str:
                    for p in pieces)
 
 
+@lru_cache(maxsize=2)  # a paper's RIS and CSL files come one after the other, both with its abstract
 def html_to_text(html: str) -> str:
     """The words of rendered HTML, for metadata: tags dropped (math keeps its source), entities decoded."""
     html = re.sub(r'<math alttext="([^"]*)"[^>]*>.*?</math>', r"\1", html, flags=re.DOTALL)

@@ -394,9 +394,12 @@ class OutputTree:
             self.stats.unchanged += 1
             return
         path = self._touch(dest)
-        with _made_anew(path, lambda new: open(new, "xb")) as handle:
-            handle.write(data)
-            inode = os.fstat(handle.fileno()).st_ino
+        descriptor = _made_anew(path, _create)
+        try:
+            _write_all(descriptor, data)
+            inode = os.fstat(descriptor).st_ino
+        finally:
+            os.close(descriptor)
         self.new[dest] = (digest, inode, fingerprint)
         self._assigned.add(dest)
         self.stats.written += 1
@@ -540,6 +543,17 @@ class OutputTree:
         self._staging_unrecorded = False
         _write_inputs_stamp(self.staging, inputs_stamp, len(records))
         (self.staging / JOURNAL_FILE).unlink()
+
+
+def _create(path: str) -> int:
+    """A new file's descriptor: a bare one (no Python file object: half a million files at 100k papers)."""
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o666)
+
+
+def _write_all(descriptor: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(descriptor, view):]
 
 
 def _made_anew(path: str, make: Callable[[str], Made]) -> Made:
