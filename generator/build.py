@@ -543,6 +543,8 @@ def _render_share(pages: SitePages, tree: OutputTree, specs: Iterable[PageSpec],
         rendered += 1
         if not errors:
             tree.put(spec.dest, data, fingerprint)
+    if forget is not None:
+        forget()  # the records are saved next, and take memory of their own
     return rendered, errors, tree.share() if detached else None
 
 

@@ -88,15 +88,14 @@ class Worker:
 
     def result(self) -> Any:
         try:
-            data = self._pipe.read()
+            ok, value = pickle.load(self._pipe)  # as it arrives: the whole of it in bytes would take 80 MB at 100k
+        except (EOFError, pickle.UnpicklingError):
+            raise ChildFailed("a build worker died without a result") from None
         finally:
             self._pipe.close()
             if not self._reaped:
                 os.waitpid(self.pid, 0)
                 self._reaped = True
-        if not data:
-            raise ChildFailed("a build worker died without a result")
-        ok, value = pickle.loads(data)
         if not ok:
             raise value
         return value

@@ -134,10 +134,14 @@ def test_pages_are_shared_out_from_both_ends_each_exactly_once(monkeypatch: pyte
     """The parent takes items from the front and the child from the back: together all, none twice."""
     monkeypatch.setattr(generator.workers, "worth_forking", lambda items, minimum: True)
     reported: list[int] = []
-    mine, theirs = from_both_ends(lambda share, in_child: list(share), range(1000), 1, reported.append)
-    assert sorted(mine + theirs) == list(range(1000))
-    assert mine == sorted(mine) and mine[0] == 0 and theirs == sorted(theirs, reverse=True) and theirs[0] == 999
-    assert reported == sorted(reported) and reported[-1] <= 1000
+
+    def task(share: Iterator[int], in_child: bool) -> list[int]:
+        return [item for item in share if time.sleep(0.001) is None]  # slow enough for the child to take some
+
+    mine, theirs = from_both_ends(task, range(400), 1, reported.append)
+    assert sorted(mine + theirs) == list(range(400))
+    assert mine == sorted(mine) and mine[0] == 0 and theirs == sorted(theirs, reverse=True) and theirs[0] == 399
+    assert reported == sorted(reported) and reported[-1] <= 400
 
 
 @pytest.mark.parametrize("ending", ["raises", "dies"])
