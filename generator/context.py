@@ -25,6 +25,7 @@ from .explore import (
     coauthors,
     more_by_these_authors,
     related_in_category,
+    remember_last,
     years_by_category,
 )
 from .images import stem, variants
@@ -413,6 +414,7 @@ def paper_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
     }
 
 
+@remember_last
 def _related(site: Site, slug: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     more_by = more_by_these_authors(site, slug)
     return more_by, related_in_category(site, slug, more_by)

@@ -5,15 +5,35 @@ Pure functions over the Site; templates get their results through context.py.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter, defaultdict
-from collections.abc import Iterable
-from typing import NamedTuple
+from collections.abc import Callable, Iterable
+from typing import NamedTuple, TypeVar
 
 from .charts import Series, series_for
 from .model import Site
 
 UNCATEGORIZED = "none"
 RELATED_LENGTH = 5
+
+Found = TypeVar("Found")
+
+
+def remember_last(function: Callable[[Site, str], Found]) -> Callable[[Site, str], Found]:
+    """`function(site, slug)` with its last result kept: a page's inputs (for its fingerprint) and then its
+    context ask the same of the same record one right after the other. A Site is never changed once linked,
+    so the same object gives the same answer."""
+    last: list = [None, None, None]
+
+    @functools.wraps(function)
+    def remembered(site: Site, slug: str) -> Found:
+        if last[0] is site and last[1] == slug:
+            return last[2]  # type: ignore[no-any-return]
+        found = function(site, slug)
+        last[:] = site, slug, found
+        return found
+
+    return remembered
 
 
 class Coauthor(NamedTuple):
@@ -52,10 +72,12 @@ def category_series(site: Site, slugs: Iterable[str]) -> list[tuple[Series, int]
     return list(zip(series, (count for _, count in ordered)))
 
 
-def coauthors(site: Site, author_slug: str, limit: int = 50) -> tuple[list[Coauthor], int]:
-    """The people an author published with on this site, most papers first; and how many there are in all."""
+@remember_last
+def _shared_papers(site: Site, author_slug: str) -> tuple[Counter[str], dict[str, str]]:
+    """How many papers each co-author shares with the author (by person key), and the names of those without
+    a page here (by the name their first paper gives)."""
     counts: Counter[str] = Counter()
-    unlisted: dict[str, str] = {}  # people without a page here, by the name their first paper gives
+    unlisted: dict[str, str] = {}
     papers, author_links, people = site.papers, site.author_links, site.people
     for slug in site.author_papers[author_slug]:
         links = author_links[slug]
@@ -65,6 +87,12 @@ def coauthors(site: Site, author_slug: str, limit: int = 50) -> tuple[list[Coaut
                     unlisted.setdefault("~" + author.key, author.name)
         counts.update(people(slug))
     counts.pop(author_slug, None)
+    return counts, unlisted
+
+
+def coauthors(site: Site, author_slug: str, limit: int = 50) -> tuple[list[Coauthor], int]:
+    """The people an author published with on this site, most papers first; and how many there are in all."""
+    counts, unlisted = _shared_papers(site, author_slug)
     authors = site.authors
     ranked = []
     for key, count in counts.items():
@@ -77,8 +105,8 @@ def coauthors(site: Site, author_slug: str, limit: int = 50) -> tuple[list[Coaut
 
 def coauthor_slugs(site: Site, author_slug: str) -> tuple[str, ...]:
     """The co-authors with a page of their own: their names show on the author's page."""
-    return tuple(sorted({key for slug in site.author_papers[author_slug] for key in site.people(slug)
-                         if key in site.authors and key != author_slug}))
+    authors = site.authors
+    return tuple(sorted(key for key in _shared_papers(site, author_slug)[0] if key in authors))
 
 
 def more_by_these_authors(site: Site, paper_slug: str) -> tuple[str, ...]:

@@ -10,6 +10,9 @@ from xml.etree import ElementTree
 import pytest
 from conftest import AKIBA_SEED, XHTML, find_all, parse_html, text_of
 
+from generator.context import _related
+from generator.explore import coauthors
+from generator.project import Project
 from generator.readers.profile import parse_profile
 from generator.search import terms, tokenize
 
@@ -115,3 +118,26 @@ def test_an_indexed_documents_terms_are_the_words_a_query_is_split_into(text: st
 def test_sorting_script_stays_small() -> None:
     script = Path(__file__).resolve().parent.parent / "templates" / "static" / "site.js"
     assert len(script.read_bytes()) < 8 * 1024
+
+
+def test_co_authors_and_related_papers_follow_each_new_site_of_a_project(example_project: Path) -> None:
+    """A page's inputs and its context share one answer per record (explore.remember_last); a site linked after
+    an edit must get its own, also for the record asked about last."""
+    project = Project(example_project)
+    project.refresh()
+    before = project.site()
+    names_before = {person.name for person in coauthors(before, "takuya-akiba")[0]}
+    related_before = _related(before, "shakedrop-regularization-for-deep-residual-learning")
+    paper = example_project / "content/papers/drop-upcycling-training-sparse-mixture-of-experts.md"
+    paper.write_text(paper.read_text("utf-8").replace("- Kazuki Fujii\n", "- Kazuki Fujii\n- Zed Newcomer\n"), "utf-8")
+    project.refresh()
+    after = project.site()
+    assert {person.name for person in coauthors(after, "takuya-akiba")[0]} == names_before | {"Zed Newcomer"}
+    assert {person.name for person in coauthors(before, "takuya-akiba")[0]} == names_before
+    paper.write_text(paper.read_text("utf-8").replace("date: 2025-02-26", "date: 2001-02-26"), "utf-8")
+    project.refresh()
+    older = project.site()  # no longer among the newest papers of its authors
+    assert _related(before, "shakedrop-regularization-for-deep-residual-learning") == related_before
+    assert "drop-upcycling-training-sparse-mixture-of-experts" in sum(related_before, ())
+    assert "drop-upcycling-training-sparse-mixture-of-experts" not in sum(
+        _related(older, "shakedrop-regularization-for-deep-residual-learning"), ())
