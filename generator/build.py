@@ -407,11 +407,13 @@ class Builder:
             progress = self.progress
             total = len(to_check)
 
-            # Rendering leaves reference cycles behind (json.dumps with indent makes one per call): collect them,
-            # skipping the model and plan, which are frozen out of the collector's way (and stay shared with the
-            # forked process, whose pages the collector would otherwise copy).
+            # Rendering leaves few reference cycles (about 400 objects for 1,000 papers). A process that goes on
+            # (the preview server) collects them, skipping the model and plan, which are frozen out of the
+            # collector's way (and stay shared with the forked process, whose pages it would otherwise copy). A
+            # one-off build ends soon: without the collector's passes over the pages it takes 5% less time.
             gc.freeze()
-            gc.enable()
+            if not self.one_off:
+                gc.enable()
             try:
                 shares = from_both_ends(render, to_check, MIN_PAGES,
                                         (lambda count: progress("Building pages", count, total)) if progress else None,
