@@ -152,6 +152,7 @@ def test_a_child_that_fails_while_taking_pages_fails_the_build_and_names_what_it
     def task(share: Iterator[int], in_child: bool) -> list[int]:
         taken = []
         for item in share:
+            time.sleep(0.0005)  # slow enough for the child to take its forty before the parent takes all
             taken.append(item)
             if in_child and len(taken) == 40:
                 if ending == "dies":
@@ -161,8 +162,8 @@ def test_a_child_that_fails_while_taking_pages_fails_the_build_and_names_what_it
 
     started: list[int] = []
     with pytest.raises(ValueError if ending == "raises" else ChildFailed):
-        from_both_ends(task, range(5000), 1, child_failed=started.extend)
-    assert set(range(4999, 4959, -1)) <= set(started) and 0 not in started
+        from_both_ends(task, range(2000), 1, child_failed=started.extend)
+    assert set(range(1999, 1959, -1)) <= set(started) and 0 not in started
 
 
 def test_a_child_that_dies_while_its_turn_to_take_pages_fails_the_build_not_hangs(
