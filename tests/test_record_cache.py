@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 from conftest import file_tree, run_portfolio, without_state, write_files
 
+import generator.build
+import generator.project
+import generator.workers
 from generator.pickling import pickled_by_fields
 from generator.project import Project
 from generator.recordcache import MIN_WASTE, RecordCache, cache_file
@@ -49,6 +52,25 @@ def test_builds_after_edits_make_what_a_clean_build_makes(example_project: Path,
     build(example_project, site)
     build(example_project, tmp_path / "clean", "--clean")
     assert site_files(site) == site_files(tmp_path / "clean")
+
+
+def test_a_build_on_both_cores_saves_every_record_and_the_next_build_parses_only_the_edits(
+        example_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a large site the second process saves the records while the first renders (build.Builder._build)."""
+    monkeypatch.setattr(generator.workers, "worth_forking", lambda items, minimum: True)
+    first = generator.build.build(example_project, tmp_path / "site", clean=True)
+    assert first.processes == 2 and first.records_saved
+    saved = RecordCache(cache_file(example_project)).read()
+    project = Project(example_project)
+    project.refresh()
+    assert saved.keys() == project.files.keys() and len(saved) > 30
+    parsed: list[str] = []
+    parse = generator.project._READERS["papers"]
+    monkeypatch.setitem(generator.project._READERS, "papers", lambda *args: parsed.append(args[0]) or parse(*args))
+    monkeypatch.setattr(generator.workers, "worth_forking", lambda items, minimum: False)  # parses seen here
+    edit(example_project)
+    generator.build.build(example_project, tmp_path / "site")
+    assert sorted(parsed) == sorted([PAPER, NEW_PAPER])
 
 
 def plant(project: Path, header: bytes | None = None) -> None:
