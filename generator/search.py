@@ -84,9 +84,10 @@ class Document:
 def _fields(parts: Iterable[tuple[str, int]]) -> tuple[tuple[str, ...], bytes]:
     """Terms and their fields, compact: a site has a million of them, mostly the same few thousand words,
     so each word is one shared string and each mask one byte."""
-    masks: dict[str, int] = {}
-    for text, field in parts:
-        for term in terms(text):
+    found = sorted(((terms(text), field) for text, field in parts), key=lambda words: -len(words[0]))
+    masks: dict[str, int] = dict.fromkeys(found[0][0], found[0][1]) if found else {}  # the abstract's, at once
+    for words, field in found[1:]:
+        for term in words:
             masks[term] = masks.get(term, 0) | field
     ordered = sorted(masks)
     return tuple(map(sys.intern, ordered)), bytes(map(masks.__getitem__, ordered))
