@@ -7,6 +7,7 @@ context function and its inputs function must read the same things.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -133,16 +134,22 @@ def picture(site: Site, image: Image | None, theme: Theme, sizes: str) -> dict[s
             "src": theme.urls.link(urls.image_path(asset.digest, stem(asset.path), default.width, default.ending))}
 
 
-class Facts:
-    """The facts of one site that page fingerprints are made of, each paper's worked out once per build.
+def _digest(fact: str) -> str:
+    """A fact as page fingerprints hold it: an author page joins some forty, of a few hundred characters each."""
+    return hashlib.sha1(fact.encode()).hexdigest()
 
-    A paper whose record and links are the very same as in the previous build keeps its fact string.
+
+class Facts:
+    """The facts of one site that page fingerprints are made of, each worked out once per build (as digests).
+
+    A paper whose record and links are the very same as in the previous build keeps its fact.
     """
 
     def __init__(self, site: Site, previous: Facts | None = None) -> None:
         self.site = site
         self._papers: dict[str, str] = {}
         self._authors: dict[str, str] = {}  # an author's fact is in every page that names them: made once
+        self._titles: dict[str, str] = {}
         self._previous = previous
         if previous is not None:
             previous._previous = None  # keep one build back, not a chain of all of them
@@ -159,8 +166,8 @@ class Facts:
             if (fact is None or previous.site.papers.get(slug) is not site.papers[slug]  # type: ignore[union-attr]
                     or previous.site.author_links.get(slug) != site.author_links[slug]  # type: ignore[union-attr]
                     or previous.hidden_names(slug) != names):  # type: ignore[union-attr]
-                fact = (f"paper {slug} {site.papers[slug].digest} {site.author_links[slug]} {hidden} {names} "
-                        f"{picture_digest(site, site.papers[slug].teaser)}")
+                fact = _digest(f"paper {slug} {site.papers[slug].digest} {site.author_links[slug]} {hidden} {names} "
+                               f"{picture_digest(site, site.papers[slug].teaser)}")
             self._papers[slug] = fact
         return fact
 
@@ -178,13 +185,16 @@ class Facts:
         fact = self._authors.get(slug)
         if fact is None:
             author = self.site.authors[slug]
-            fact = self._authors[slug] = f"author {slug} {author.digest} {picture_digest(self.site, author.photo)}"
+            fact = self._authors[slug] = _digest(f"author {slug} {author.digest} {picture_digest(self.site, author.photo)}")
         return fact
 
     def title(self, slug: str) -> str:
         """A paper as a link to it shows it. Title and date are linking facts: while they stay, so does this."""
-        paper = self.site.papers[slug]
-        return f"title {slug} {paper.title_html} {paper.date.year}"
+        fact = self._titles.get(slug)
+        if fact is None:
+            paper = self.site.papers[slug]
+            fact = self._titles[slug] = _digest(f"title {slug} {paper.title_html} {paper.date.year}")
+        return fact
 
     def changed_since(self, previous: Facts) -> tuple[set[str], set[str]]:
         """Papers and authors whose facts may differ from the previous build's (a superset, cheaply found)."""

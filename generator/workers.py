@@ -158,8 +158,8 @@ class _TwoEnds:
               ) -> Iterator[Item]:
         """The items this process claims, a few at a time, until none is left; `done(claimed by both)`."""
         while claimed := self._claim(from_back):
-            if done is not None:
-                done(self.count - len(self._unclaimed()))
+            if done is not None:  # all is done only once both have finished
+                done(min(self.count - len(self._unclaimed()), self.count - 1))
             yield from (items[index] for index in (reversed(claimed) if from_back else claimed))
 
     def taken_from_back(self) -> range:
