@@ -138,7 +138,8 @@ def on_terminal(*args: str, env: dict[str, str]) -> tuple[int, str]:
 
 
 def test_progress_and_colour_only_on_a_terminal(tmp_path: Path) -> None:
-    subprocess.run([sys.executable, str(REPO / "benchmarks/corpus.py"), "--papers", "400", str(tmp_path / "big")],
+    # Large enough that rendering outlasts the progress line's delay (console.LIVE_DELAY) on a fast day too
+    subprocess.run([sys.executable, str(REPO / "benchmarks/corpus.py"), "--papers", "1500", str(tmp_path / "big")],
                    check=True, capture_output=True)
     status, shown = on_terminal("build", "--source", str(tmp_path / "big"), env={"NO_COLOR": ""})
     assert status == 0
