@@ -108,14 +108,14 @@ class Worker:
         raise ChildFailed("a build worker ended without handing back the list of pages")
 
     def cancel(self) -> None:
-        """Stop the child (the parent failed or was interrupted) and reap it, unless `result()` already did."""
+        """Stop the child (the parent failed or was interrupted) and reap it, unless already reaped."""
+        self._pipe.close()  # also when `check_alive` found it ended: nothing more will be read from it
         if self._reaped:
             return
         try:
             os.kill(self.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-        self._pipe.close()
         os.waitpid(self.pid, 0)
         self._reaped = True
 
