@@ -1,7 +1,8 @@
 """Charts as inline SVG, drawn at build time: no chart library in the browser. Pure functions.
 
 Colours come from CSS classes (`s0`...`s7`, `other`), so charts follow the page's light or dark theme. Every
-chart has a <title> and <desc> and is paired with a data table by the templates.
+chart has a <title> and <desc> and is paired with a data table (made here too: a loop per cell in a template
+took a sixth of an author page's time).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
+
+from markupsafe import escape as text
 
 SERIES = 8  # distinct colours; further series share the "other" colour
 
@@ -121,6 +124,25 @@ def sparkline(chart_id: str, label: str, counts: Mapping[int, int], first: int, 
                          f'data-value="{value}"/>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def years_table(series: Sequence[Series], rows: Sequence[tuple[int, Sequence[int], int]]) -> str:
+    """The numbers of `stacked_years`: a row per year, a column per series, then the year's total."""
+    head = "".join(f'<th scope="col">{text(entry.key)}</th>' for entry in series)
+    body = "".join(f'        <tr><th scope="row">{year}</th><td>{"</td><td>".join(map(str, (*values, total)))}</td></tr>\n'
+                   for year, values, total in rows)
+    return _table(f'<th scope="col">Year</th>{head}<th scope="col">All</th>', body)
+
+
+def categories_table(rows: Sequence[tuple[Series, int]]) -> str:
+    """The numbers of `horizontal_bars`."""
+    body = "".join(f'        <tr><th scope="row">{text(entry.key)} · {text(entry.label)}</th><td>{count}</td></tr>\n'
+                   for entry, count in rows)
+    return _table('<th scope="col">Category</th><th scope="col">Papers</th>', body)
+
+
+def _table(head: str, body: str) -> str:
+    return f"<table>\n      <thead><tr>{head}</tr></thead>\n      <tbody>\n{body}      </tbody>\n    </table>"
 
 
 def _open(chart_id: str, title: str, description: str, width: int, height: int, css: str) -> str:

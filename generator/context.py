@@ -18,7 +18,7 @@ from typing import Any
 from markupsafe import Markup
 
 from . import urls
-from .charts import Series, horizontal_bars, sparkline, stacked_years
+from .charts import Series, categories_table, horizontal_bars, sparkline, stacked_years, years_table
 from .citations import citation_key, paper_bibtex
 from .explore import (
     category_series,
@@ -294,13 +294,15 @@ def _year_chart(site: Site, slugs: tuple[str, ...], categories: list[tuple[Serie
         "svg": Markup(stacked_years(chart_id, title, description, counts, series, width)),
         "series": series,
         "rows": rows,
+        "table": Markup(years_table(series, rows)),
     }
 
 
 def _category_chart(values: list[tuple[Series, int]], chart_id: str) -> dict[str, Any]:
     description = "Papers per category: " + ", ".join(f"{entry.key}: {count}" for entry, count in values)
+    rows = [(entry, count) for entry, count in values]
     return {"kind": "categories", "svg": Markup(horizontal_bars(chart_id, "Papers per category", description, values)),
-            "series": [], "rows": [(entry, count) for entry, count in values]}
+            "series": [], "rows": rows, "table": Markup(categories_table(rows))}
 
 
 def _page(title: str, description: str, spec: PageSpec, theme: Theme, site: Site, *, og_type: str = "website",
