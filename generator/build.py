@@ -20,6 +20,7 @@ from .context import PAGE_KINDS, Facts, PageInputs, Theme, paper_item, site_inpu
 from .errors import BuildFailed, ContentError, quoted
 from .exports import EXPORT_KINDS
 from .images import parse_key, render_variant
+from .markup import parts_sharing
 from .model import Site
 from .output import FINGERPRINT, OutputTree, TreeShare, check_output_location
 from .plan import PageSpec, plan_site, search_shard_specs
@@ -62,7 +63,7 @@ class LoadedTheme:
     static_files: dict[str, Path] = field(init=False)
     static_digests: dict[str, str] = field(init=False)
     cache: TemplateCache | None = None
-    fragments: dict[tuple[str, ...], Markup] = field(init=False, default_factory=dict)
+    fragments: dict[tuple[str, ...], tuple[str, ...]] = field(init=False, default_factory=dict)  # see paper_card
     _template_digests: dict[str, str] = field(init=False, default_factory=dict)
     _references: dict[str, list[str] | None] = field(init=False, default_factory=dict)
 
@@ -311,15 +312,16 @@ class SitePages:
         """A paper as lists show it, rendered once per build however many pages list it."""
         self.card_variants.add((heading, show_abstract))
         key = (self.shared_fingerprint, self.facts.paper(slug), heading, str(show_abstract))
-        html = self.theme.fragments.get(key)
-        if html is None:
+        parts = self.theme.fragments.get(key)
+        if parts is None:
             if len(self.theme.fragments) > 4 * len(self.site.papers) + 1000:
                 self.theme.fragments.clear()
+            paper = self.site.papers[slug]
             html = render_fragment(self.theme.env, "partials/paper_item.html", self.theme.files,  # type: ignore[arg-type]
-                                   paper=paper_item(self.site, self.site.papers[slug], self.view),
+                                   paper=paper_item(self.site, paper, self.view),
                                    heading=heading, show_abstract=show_abstract)
-            self.theme.fragments[key] = html
-        return html
+            parts = self.theme.fragments[key] = parts_sharing(html, paper.rendered_abstract or paper.abstract)
+        return parts[0] if len(parts) == 1 else Markup("".join(parts))  # type: ignore[return-value]
 
 
 class Builder:

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 
-from .markup import html_to_text, plain_text
+from .markup import html_to_text, parts_sharing, plain_text
 from .model import MONTH_ABBREVIATIONS, Paper
 from .slugs import transliterate
 
@@ -149,10 +149,11 @@ def _bibtex_fields(paper: Paper, page_url: str | None, with_abstract: bool) -> l
 
 
 @lru_cache(maxsize=200_000)
-def _entry_parts(paper: Paper, page_url: str | None, with_abstract: bool) -> tuple[str, str, str]:
-    """(type, key, fields) of a paper's entry; remembered, since long bibliographies repeat papers."""
+def _entry_parts(paper: Paper, page_url: str | None, with_abstract: bool) -> tuple[str, str, tuple[str, ...]]:
+    """(type, key, fields) of a paper's entry, the fields in parts (see parts_sharing); remembered, since long
+    bibliographies repeat papers."""
     body = ",\n".join(f"  {name} = {value}" for name, value in _bibtex_fields(paper, page_url, with_abstract))
-    return entry_type(paper), citation_key(paper), body
+    return entry_type(paper), citation_key(paper), parts_sharing(body, paper.abstract) if with_abstract else (body,)
 
 
 def forget_entries() -> None:
@@ -164,7 +165,7 @@ def paper_bibtex(paper: Paper, page_url: str | None = None, key: str | None = No
                  with_abstract: bool = True) -> str:
     """One BibTeX entry (the copy shown on a page leaves the abstract out)."""
     kind, own_key, body = _entry_parts(paper, page_url, with_abstract)
-    return f"@{kind}{{{key or own_key},\n{body}\n}}\n"
+    return f"@{kind}{{{key or own_key},\n{''.join(body)}\n}}\n"
 
 
 def bibliography(papers: Iterable[tuple[Paper, str | None]]) -> str:
@@ -175,7 +176,7 @@ def bibliography(papers: Iterable[tuple[Paper, str | None]]) -> str:
         kind, key, body = _entry_parts(paper, page_url, True)
         count = seen.get(key, 0)
         seen[key] = count + 1
-        entries.append(f"@{kind}{{{key}{chr(ord('a') + count) if count else ''},\n{body}\n}}\n")
+        entries.append(f"@{kind}{{{key}{chr(ord('a') + count) if count else ''},\n{''.join(body)}\n}}\n")
     return "\n".join(entries)
 
 

@@ -10,7 +10,7 @@ from functools import lru_cache
 from xml.sax.saxutils import escape, quoteattr
 
 from . import urls
-from .markup import plain_text
+from .markup import parts_sharing, plain_text
 from .model import NewsItem, Paper, PaperDate, Site
 from .urls import Urls
 
@@ -21,8 +21,12 @@ def _timestamp(date: PaperDate) -> str:
     return f"{date.year:04d}-{date.month or 1:02d}-{date.day or 1:02d}T00:00:00Z"
 
 
-@lru_cache(maxsize=100_000)
 def _entry(paper: Paper, links: tuple[str | None, ...], site_urls: Urls) -> str:
+    return "".join(_entry_parts(paper, links, site_urls))
+
+
+@lru_cache(maxsize=100_000)
+def _entry_parts(paper: Paper, links: tuple[str | None, ...], site_urls: Urls) -> tuple[str, ...]:
     """One paper's <entry>; remembered, since feeds of prolific authors repeat the same papers."""
     link = site_urls.absolute(urls.paper_path(paper.slug)) or ""
     authors = "".join(f"<author><name>{escape(author.name)}</name>"
@@ -43,7 +47,7 @@ def _entry(paper: Paper, links: tuple[str | None, ...], site_urls: Urls) -> str:
     if paper.abstract_html:
         parts.append(f"<summary type=\"html\">{escape(paper.abstract_html)}</summary>")
     parts.append("</entry>")
-    return "".join(parts)
+    return parts_sharing("".join(parts), paper.abstract)
 
 
 def news_entry(item: NewsItem, html: str, site_urls: Urls) -> tuple[PaperDate, str]:
@@ -58,7 +62,7 @@ def news_entry(item: NewsItem, html: str, site_urls: Urls) -> tuple[PaperDate, s
 
 def forget_entries() -> None:
     """Drop the remembered entries once no feed left to render repeats them."""
-    _entry.cache_clear()
+    _entry_parts.cache_clear()
 
 
 def atom_feed(site: Site, papers: list[Paper], site_urls: Urls, feed_path: str, page_path: str, title: str,

@@ -303,6 +303,15 @@ def escape_markdown(text: str) -> str:
                    for p in pieces)
 
 
+def parts_sharing(text: str, shared: str) -> tuple[str, ...]:
+    """`text` as parts whose join is `text`, one of them `shared` itself where `text` holds it whole.
+
+    A piece remembered for many pages (a paper card, feed entry or BibTeX entry) that quotes a paper's abstract
+    then holds only its own bytes beside the abstract the model keeps anyway: 100 MB or more at 100k papers."""
+    at = text.find(shared) if shared else -1
+    return (text,) if at < 0 else (text[:at], shared, text[at + len(shared):])
+
+
 @lru_cache(maxsize=2)  # a paper's RIS and CSL files come one after the other, both with its abstract
 def html_to_text(html: str) -> str:
     """The words of rendered HTML, for metadata: tags dropped (math keeps its source), entities decoded."""

@@ -152,7 +152,9 @@ class Paper:
     date: PaperDate
     category: Category | None  # arXiv category; many journal papers have none
     abstract: str
-    abstract_html: str
+    # The abstract as HTML when it is more than `<p>` + abstract + `</p>`, which most abstracts are: storing
+    # that copy again took 150 MB at 100k papers (see `abstract_html`).
+    rendered_abstract: str | None
     score: float | None = None
     citations: int | None = None
     code_url: str | None = None
@@ -176,6 +178,11 @@ class Paper:
     def __hash__(self) -> int:
         """Equal papers have equal slugs and sources: hashing those is enough, and much cheaper than every field."""
         return hash((self.slug, self.digest))
+
+    @property
+    def abstract_html(self) -> str:
+        rendered = self.rendered_abstract
+        return f"<p>{self.abstract}</p>" if rendered is None else rendered
 
 
 @pickled_by_fields

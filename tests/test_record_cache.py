@@ -79,7 +79,7 @@ def plant(project: Path, header: bytes | None = None) -> None:
     entries = cache.read()
     planted = entries[PAPER]
     entries[PAPER] = dataclasses.replace(
-        planted, record=dataclasses.replace(planted.record, abstract_html="<p>PLANTED</p>"))
+        planted, record=dataclasses.replace(planted.record, rendered_abstract="<p>PLANTED</p>"))
     cache.save(entries, {PAPER: entries[PAPER]})
     if header is not None:
         path = cache_file(project)

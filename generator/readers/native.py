@@ -78,7 +78,7 @@ def parse_paper(src_path: str, text: str, errors: list[ContentError], digest: st
     if document is None:
         return None
     fields = Fields(document.front, errors)
-    slug = _resolve_slug(fields, src_path)
+    slug = sys.intern(_resolve_slug(fields, src_path))  # see parse_author's papers
     title = fields.text("title", required=True) or ""
     authors = _paper_authors(fields)
     et_al = fields.flag("et_al")
@@ -110,11 +110,13 @@ def parse_paper(src_path: str, text: str, errors: list[ContentError], digest: st
     fields.finish()
     title_html = _render_title(fields, "title", title)
     abstract_html = _render_body(errors, src_path, document.body, document.body_first_line)
+    abstract = strip_control_characters(document.body).strip()
     return Paper(
         slug=slug, src_path=src_path, title=title, title_html=title_html, title_text=plain_text(title),
         authors=tuple(authors), et_al=et_al,
         date=date or PaperDate(1),  # with errors the record still goes on to linking; the build fails anyway
-        category=category, abstract=strip_control_characters(document.body).strip(), abstract_html=abstract_html, score=score,
+        category=category, abstract=abstract,
+        rendered_abstract=None if abstract_html == f"<p>{abstract}</p>" else abstract_html, score=score,
         citations=citations, code_url=code_url, has_code=has_code, arxiv=arxiv, doi=doi, pdf=pdf, url=url,
         venue=venue, type=entry_type, publisher=publisher, volume=volume, number=number, pages=pages,
         institution=institution, note=note, teaser=teaser, digest=digest,
@@ -195,7 +197,9 @@ def parse_author(src_path: str, text: str, errors: list[ContentError], digest: s
     for index, value in fields.text_list("papers"):
         paper_slug = fields.item_text("papers", index, value)
         if paper_slug:
-            listed.append(Reference(paper_slug, doc.line("papers", index)))
+            # the same string as the paper's own slug (also interned) as far as the pickle that hands records
+            # over from the second process keeps it: a paper is listed by each of its authors
+            listed.append(Reference(sys.intern(paper_slug), doc.line("papers", index)))
     fields.finish()
     bio_html = _render_body(errors, src_path, bio, bio_line)
     return Author(
