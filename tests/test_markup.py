@@ -129,3 +129,26 @@ def test_an_error_is_placed_in_the_text_as_written_even_after_invisible_characte
         offsets.append(caught.value.offset)
     assert written[offsets[1]:] == visible[offsets[0]:]
     assert written[:offsets[1]].count("\n") == 2
+
+
+def test_a_plain_abstract_is_kept_once_and_a_remembered_piece_quotes_it_without_a_copy() -> None:
+    from generator.readers.native import parse_paper
+
+    def paper(body: str):  # type: ignore[no-untyped-def]
+        errors: list = []  # type: ignore[type-arg]
+        found = parse_paper("papers/p.md", f"---\ntitle: T\nauthors: [A. Author]\ndate: 2024-01-02\n---\n{body}\n", errors)
+        assert not errors and found is not None
+        return found
+
+    plain = paper("A plain paragraph about graphs and trees.")
+    assert plain.rendered_abstract is None
+    assert plain.abstract_html == "<p>A plain paragraph about graphs and trees.</p>"
+    assert paper("Graphs & trees.").abstract_html == "<p>Graphs &amp; trees.</p>"
+    with_math = paper("Bounds of $O(n^2)$ steps.\n\nA second paragraph.")
+    assert with_math.rendered_abstract is not None and "<math" in with_math.abstract_html
+
+    card = f"<article>{plain.abstract_html}</article>"
+    parts = markup.parts_sharing(card, plain.abstract)
+    assert "".join(parts) == card and any(part is plain.abstract for part in parts)
+    assert markup.parts_sharing("<article>no abstract</article>", plain.abstract) == ("<article>no abstract</article>",)
+    assert markup.parts_sharing("<article></article>", "") == ("<article></article>",)
