@@ -33,7 +33,7 @@ from .stamp import inputs_stamp
 from .templatecache import TemplateCache, template_cache
 from .themefiles import ThemeFiles
 from .urls import Urls
-from .workers import MIN_PAGES, from_both_ends
+from .workers import MIN_PAGES, from_both_ends, give_back_free_memory
 
 COPIED_KINDS = ("static", "asset", "image")  # files that show no record: copied or made from one source
 # The pages listing papers with a card unlike the author pages' (see templates/), rendered from the other end
@@ -307,6 +307,7 @@ class SitePages:
         self.theme.fragments.clear()
         citations.forget_entries()
         feeds.forget_entries()
+        give_back_free_memory()
 
     def paper_card(self, slug: str, heading: str = "h3", show_abstract: bool = False) -> Markup:
         """A paper as lists show it, rendered once per build however many pages list it."""

@@ -182,6 +182,18 @@ def test_a_child_that_dies_while_its_turn_to_take_pages_fails_the_build_not_hang
         from_both_ends(lambda share, in_child: [time.sleep(0.01) for _ in share], range(100_000), 1)
 
 
+def test_a_child_result_that_cannot_be_pickled_fails_the_build_not_hangs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The child pickles its result into the pipe as it goes: a failure half-way reaches the parent cut short."""
+    monkeypatch.setattr(generator.workers, "worth_forking", lambda items, minimum: True)
+
+    def task(share: Sequence[int], in_child: bool) -> list[object]:
+        return [*share, (lambda: None) if in_child else None]  # a function cannot be pickled
+
+    with pytest.raises(ChildFailed):
+        on_both_cores(task, list(range(50_000)), 1)
+    assert on_both_cores(lambda share, in_child: list(share), list(range(10)), 1) == [[0, 2, 4, 6, 8], [1, 3, 5, 7, 9]]
+
+
 def test_a_build_with_unchanged_inputs_reads_nothing(example_project: Path, tmp_path: Path) -> None:
     output = tmp_path / "site"
     first = build(example_project, output)
