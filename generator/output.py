@@ -15,6 +15,8 @@ import ctypes.util
 import errno
 import functools
 import hashlib
+import io
+import itertools
 import marshal
 import os
 import shutil
@@ -33,8 +35,10 @@ STATE_FILE = f"{STATE_DIR}/state"  # a snapshot of the records...
 STATE_LOG = f"{STATE_DIR}/state-log"  # ...and the changes appended since, so an edit writes only its own records
 JOURNAL_FILE = f"{STATE_DIR}/journal"
 INPUTS_FILE = f"{STATE_DIR}/inputs"  # what the generation was built from: "<stamp> <file count>"
-STATE_FORMAT = "research-portfolio output state 3"
-OLD_STATE_FORMATS = ("research-portfolio output state 2",)  # a snapshot alone: read, and rewritten as format 3
+STATE_FORMAT = "research-portfolio output state 4"
+# Read, and rewritten as format 4: 3 held the records in one marshal object, 2 was a snapshot without a log.
+OLD_STATE_FORMATS = ("research-portfolio output state 3", "research-portfolio output state 2")
+STATE_CHUNK = 20_000  # records per marshal object of a snapshot: in one, its bytes took 85 MB more at 100k papers
 _FRAME = struct.Struct("<II")  # before each appended change: its length and CRC-32, so a torn append is seen
 
 
@@ -105,12 +109,18 @@ def _read_state(folder: Path) -> tuple[dict[str, FileRecord], str | None] | None
     next save then writes a whole snapshot. marshal, not pickle: reading it can build only plain values.
     """
     try:
-        raw = marshal.loads(_read_small(folder / STATE_FILE))
+        snapshot = io.BytesIO(_read_small(folder / STATE_FILE))
+        raw = marshal.load(snapshot)
         if raw.get("format") not in (STATE_FORMAT, *OLD_STATE_FORMATS):
             return None
         files = raw["files"]
         if not isinstance(files, dict):
             return None
+        for _ in range(raw.get("more", 0)):  # format 4: the rest of the records, in chunks
+            chunk = marshal.load(snapshot)
+            if not isinstance(chunk, dict):
+                return None
+            files.update(chunk)
         log_id = raw.get("log")
         if not isinstance(log_id, str) or not _replay_log(folder / STATE_LOG, log_id, files):
             log_id = None
@@ -160,8 +170,9 @@ def _read_small(path: Path) -> bytes:
         return handle.read()
 
 
-def _replace_file(target: Path, data: bytes) -> None:
-    """New bytes for `target` via a new temporary file: a link planted at either name is not written through.
+def _replace_file(target: Path, data: bytes | Iterable[bytes]) -> None:
+    """New bytes for `target` (given whole or in parts) via a new temporary file: a link planted at either name
+    is not written through.
 
     The temporary is created with O_EXCL | O_NOFOLLOW (after removing whatever had its name); the rename then
     replaces the name `target`, never what a link there points to.
@@ -170,7 +181,10 @@ def _replace_file(target: Path, data: bytes) -> None:
     temporary.unlink(missing_ok=True)
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o666)
     with os.fdopen(descriptor, "wb") as handle:
-        handle.write(data)
+        if isinstance(data, bytes):
+            handle.write(data)
+        else:
+            handle.writelines(data)
     os.replace(temporary, target)
 
 
@@ -618,9 +632,12 @@ def _append_state(folder: Path, log_id: str, update: dict[str, FileRecord], gone
 def _write_state(folder: Path, records: dict[str, FileRecord]) -> str:
     """A new snapshot under a new log id; the old log, whose changes it holds, is removed after it."""
     log_id = os.urandom(8).hex()
-    state = {"format": STATE_FORMAT, "log": log_id, "files": records}
+    entries = iter(records.items())
+    state = {"format": STATE_FORMAT, "log": log_id, "files": dict(itertools.islice(entries, STATE_CHUNK)),
+             "more": max(0, -(-len(records) // STATE_CHUNK) - 1)}
+    chunks = iter(lambda: dict(itertools.islice(entries, STATE_CHUNK)), {})
     (folder / STATE_DIR).mkdir(exist_ok=True)
-    _replace_file(folder / STATE_FILE, marshal.dumps(state))
+    _replace_file(folder / STATE_FILE, (marshal.dumps(part) for part in itertools.chain((state,), chunks)))
     (folder / STATE_LOG).unlink(missing_ok=True)
     return log_id
 

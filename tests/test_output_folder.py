@@ -124,3 +124,21 @@ def test_base_url_option_sets_every_link(tmp_path: Path) -> None:
     html = (project / "site/papers/analytical-engine/index.html").read_text()
     assert 'href="/lab/authors/ada-lovelace/"' in html
     assert '<link rel="canonical" href="https://user.github.io/lab/papers/analytical-engine/">' in html
+
+
+def test_the_output_state_holds_every_record_in_chunks_and_the_previous_format_still_reads(tmp_path: Path) -> None:
+    """A large site's records are written in parts (one marshal object took 85 MB more at 100k papers)."""
+    import marshal
+
+    from generator import output
+
+    records = {f"papers/p{n}/index.html": (f"{n:040x}", n, f"{n + 1:040x}") for n in range(2 * output.STATE_CHUNK + 5)}
+    log_id = output._write_state(tmp_path, records)
+    assert output._read_state(tmp_path) == (records, log_id)
+    assert output._read_state(tmp_path / "elsewhere") is None
+    # Sites built before the chunks (format 3: one object) are still known as made by the generator.
+    (tmp_path / output.STATE_FILE).write_bytes(marshal.dumps(
+        {"format": "research-portfolio output state 3", "log": log_id, "files": records}))
+    assert output._read_state(tmp_path) == (records, log_id)
+    output._write_state(tmp_path, {})
+    assert output._read_state(tmp_path)[0] == {}  # type: ignore[index]
