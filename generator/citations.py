@@ -148,23 +148,26 @@ def _bibtex_fields(paper: Paper, page_url: str | None, with_abstract: bool) -> l
     return fields
 
 
-@lru_cache(maxsize=200_000)
 def _entry_parts(paper: Paper, page_url: str | None, with_abstract: bool) -> tuple[str, str, tuple[str, ...]]:
-    """(type, key, fields) of a paper's entry, the fields in parts (see parts_sharing); remembered, since long
-    bibliographies repeat papers."""
+    """(type, key, fields) of a paper's entry, the fields in parts (see parts_sharing)."""
     body = ",\n".join(f"  {name} = {value}" for name, value in _bibtex_fields(paper, page_url, with_abstract))
     return entry_type(paper), citation_key(paper), parts_sharing(body, paper.abstract) if with_abstract else (body,)
 
 
+# Entries with their abstracts, as the .bib files have them, are remembered: long bibliographies repeat papers.
+# The one a paper's page shows is not: no other page shows it (remembered, they took 100 MB at 100k papers).
+_remembered_entry_parts = lru_cache(maxsize=200_000)(_entry_parts)
+
+
 def forget_entries() -> None:
     """Drop the remembered entries once no page left to render repeats them."""
-    _entry_parts.cache_clear()
+    _remembered_entry_parts.cache_clear()
 
 
 def paper_bibtex(paper: Paper, page_url: str | None = None, key: str | None = None,
                  with_abstract: bool = True) -> str:
     """One BibTeX entry (the copy shown on a page leaves the abstract out)."""
-    kind, own_key, body = _entry_parts(paper, page_url, with_abstract)
+    kind, own_key, body = (_remembered_entry_parts if with_abstract else _entry_parts)(paper, page_url, with_abstract)
     return f"@{kind}{{{key or own_key},\n{''.join(body)}\n}}\n"
 
 
@@ -173,7 +176,7 @@ def bibliography(papers: Iterable[tuple[Paper, str | None]]) -> str:
     seen: dict[str, int] = {}
     entries = []
     for paper, page_url in papers:
-        kind, key, body = _entry_parts(paper, page_url, True)
+        kind, key, body = _remembered_entry_parts(paper, page_url, True)
         count = seen.get(key, 0)
         seen[key] = count + 1
         entries.append(f"@{kind}{{{key}{chr(ord('a') + count) if count else ''},\n{''.join(body)}\n}}\n")

@@ -43,7 +43,7 @@ from .plan import (
     PageSpec,
     is_html_page,
     list_page_count,
-    plan_site,
+    record_pages,
 )
 from .taxonomy import Category
 from .urls import Urls, content_link_path
@@ -610,8 +610,8 @@ def no_inputs(site: Site, spec: PageSpec) -> PageInputs:
 
 
 def sitemap_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
-    pages = [s for s in plan_site(site, []) if is_html_page(s) and s.kind != "not_found"]
-    return {"urls": [url for s in pages if (url := theme.urls.absolute(s.path))]}
+    return {"urls": [url for s in record_pages(site) if is_html_page(s) and s.kind != "not_found"
+                     and (url := theme.urls.absolute(s.path))]}
 
 
 def sitemap_inputs(site: Site, spec: PageSpec) -> PageInputs:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from . import urls
@@ -37,24 +38,7 @@ def list_page_count(count: int, size: int = LIST_PAGE_SIZE) -> int:
 
 def plan_site(site: Site, static_files: list[str], search: tuple[int, list[str]] = (0, [])) -> list[PageSpec]:
     """Every output file of a site; `search` is the search index's layout (documents chunks, term prefixes)."""
-    specs = [
-        PageSpec(urls.index_path(), "index.html", "index"),
-        PageSpec("404.html", "404.html", "not_found"),
-        PageSpec("categories/", "categories.html", "categories"),
-    ]
-    specs += [PageSpec(urls.authors_path(page), "authors.html", "authors", "", page)
-              for page in range(1, list_page_count(len(site.authors), PEOPLE_PAGE_SIZE) + 1)]
-    specs += [PageSpec(urls.author_path(slug), "author.html", "author", slug) for slug in site.authors]
-    specs += [PageSpec(urls.paper_path(slug), "paper.html", "paper", slug) for slug in site.papers]
-    specs += [PageSpec(urls.papers_path(page), "papers.html", "papers", "", page)
-              for page in range(1, list_page_count(len(site.papers)) + 1)]
-    for group in site.categories:
-        for page in range(1, list_page_count(len(group.papers)) + 1):
-            specs.append(PageSpec(urls.category_path(group.category, page), "category.html", "category",
-                                  group.category.code, page))
-    specs += [PageSpec(page.path, page.template, "page", page.path) for page in site.pages.values()]
-    if site.news:
-        specs.append(PageSpec(urls.news_path(), "news.html", "news"))
+    specs = list(record_pages(site))
     specs += [PageSpec(urls.asset_path(path), "", "asset", path) for path in site.assets]
     specs += [PageSpec(urls.image_path(site.assets[v.source].digest, stem(v.source), v.width, v.ending), "", "image",
                        v.key) for v in image_variants(site)]
@@ -82,6 +66,30 @@ def plan_site(site: Site, static_files: list[str], search: tuple[int, list[str]]
         specs.append(PageSpec("CNAME", "CNAME.txt", "cname"))  # GitHub Pages: the custom domain
     _check_unique_destinations(specs, site)
     return specs
+
+
+def record_pages(site: Site) -> Iterator[PageSpec]:
+    """The pages that show the records, the home page and the 404 page, one at a time (the sitemap lists them
+    without planning the whole site: at 100k papers the plan takes 200 MB)."""
+    yield PageSpec(urls.index_path(), "index.html", "index")
+    yield PageSpec("404.html", "404.html", "not_found")
+    yield PageSpec("categories/", "categories.html", "categories")
+    for page in range(1, list_page_count(len(site.authors), PEOPLE_PAGE_SIZE) + 1):
+        yield PageSpec(urls.authors_path(page), "authors.html", "authors", "", page)
+    for slug in site.authors:
+        yield PageSpec(urls.author_path(slug), "author.html", "author", slug)
+    for slug in site.papers:
+        yield PageSpec(urls.paper_path(slug), "paper.html", "paper", slug)
+    for page in range(1, list_page_count(len(site.papers)) + 1):
+        yield PageSpec(urls.papers_path(page), "papers.html", "papers", "", page)
+    for group in site.categories:
+        for page in range(1, list_page_count(len(group.papers)) + 1):
+            yield PageSpec(urls.category_path(group.category, page), "category.html", "category",
+                           group.category.code, page)
+    for free_page in site.pages.values():
+        yield PageSpec(free_page.path, free_page.template, "page", free_page.path)
+    if site.news:
+        yield PageSpec(urls.news_path(), "news.html", "news")
 
 
 def pictures(site: Site) -> list[Image]:
