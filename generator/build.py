@@ -413,10 +413,13 @@ class Builder:
                     saves_records = records is not None and self.one_off
                     if saves_records:
                         self._save_records(records)
-                    return (*_render_share(pages, tree, share, clean, detached=True, forget=pages.forget_pieces),
-                            pages.images_processed - before, saves_records)
-                return (*_render_share(pages, tree, share, clean,
-                                       forget=pages.forget_pieces if self.one_off else None), 0, False)
+                    done = _render_share(pages, tree, share, clean, detached=True, forget=pages.forget_pieces)
+                    pages.search.forget()  # before the result is pickled
+                    return (*done, pages.images_processed - before, saves_records)
+                done = _render_share(pages, tree, share, clean, forget=pages.forget_pieces if self.one_off else None)
+                if self.one_off:
+                    pages.search.forget()  # before the child's result is read: 100 MB at 100k papers
+                return (*done, 0, False)
 
             progress = self.progress
             total = len(to_check)

@@ -256,6 +256,11 @@ class SearchIndex:
     def chunk_count(self) -> int:
         return max(1, -(-len(self.documents) // CHUNK))
 
+    def forget(self) -> None:
+        """Drop the documents and postings: for a process that has rendered its pages and ends soon, so that
+        what it reads next (the other process's records) takes their memory instead of more."""
+        self.documents, self.postings, self.terms_by_prefix = [], {}, {}
+
     def manifest(self) -> bytes:
         return _json({"version": 1, "documents": len(self.documents), "chunk": CHUNK,
                       "shards": [shard_name(prefix) for prefix in self.prefixes]})
