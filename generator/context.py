@@ -40,10 +40,12 @@ from .plan import (
     PAPER_FILES,
     PEOPLE_PAGE_SIZE,
     SITE_FEED,
+    SITEMAP_LIMIT,
     PageSpec,
-    is_html_page,
+    in_sitemap,
     list_page_count,
     record_pages,
+    sitemap_part_path,
 )
 from .taxonomy import Category
 from .urls import Urls, content_link_path
@@ -610,8 +612,13 @@ def no_inputs(site: Site, spec: PageSpec) -> PageInputs:
 
 
 def sitemap_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
-    return {"urls": [url for s in record_pages(site) if is_html_page(s) and s.kind != "not_found"
-                     and (url := theme.urls.absolute(s.path))]}
+    listed = islice(filter(in_sitemap, record_pages(site)), (spec.page - 1) * SITEMAP_LIMIT, spec.page * SITEMAP_LIMIT)
+    return {"urls": [url for s in listed if (url := theme.urls.absolute(s.path))]}
+
+
+def sitemap_index_context(site: Site, spec: PageSpec, theme: Theme) -> Context:
+    return {"sitemaps": [url for part in range(1, spec.page + 1)
+                         if (url := theme.urls.absolute(sitemap_part_path(part)))]}
 
 
 def sitemap_inputs(site: Site, spec: PageSpec) -> PageInputs:
@@ -644,6 +651,7 @@ PAGE_KINDS: dict[str, tuple[Callable[[Site, PageSpec, Theme], Context], Callable
     "page": (page_context, page_inputs),
     "news": (news_context, news_inputs),
     "sitemap": (sitemap_context, sitemap_inputs),
+    "sitemap_index": (sitemap_index_context, sitemap_inputs),
     "robots": (robots_context, no_inputs),
     "cname": (cname_context, no_inputs),
     "nojekyll": (empty_context, no_inputs),

@@ -1,9 +1,9 @@
 """A link checker that crawls a served site over HTTP, as a visitor's browser would.
 
-Starting from the home page, the 404 page and every URL in sitemap.xml, it fetches each internal page once, reads every
-`href`, `src` and `srcset`, and reports links whose target does not answer 200, fragments (`#id`) that do
-not exist on their page, links that leave the base path, and executable URL schemes. Other hosts are not
-contacted.
+Starting from the home page, the 404 page and every URL in sitemap.xml (or in the parts it lists), it fetches each
+internal page once, reads every `href`, `src` and `srcset`, and reports links whose target does not answer 200,
+fragments (`#id`) that do not exist on their page, links that leave the base path, and executable URL schemes.
+Other hosts are not contacted.
 """
 
 from __future__ import annotations
@@ -93,15 +93,22 @@ def check_links(site_url: str, public_url: str | None = None, workers: int = 8) 
     fetched: dict[str, _Fetched] = {}
     broken: set[BrokenLink] = set()
     queue = [site_url, urljoin(site_url, "404.html")]  # the 404 page is shown at any depth: its links too
-    sitemap = _fetch(urljoin(site_url, "sitemap.xml"))
-    if sitemap.status == 200:
-        with urllib.request.urlopen(urljoin(site_url, "sitemap.xml"), timeout=30) as response:
-            for loc in re.findall(r"<loc>([^<]+)</loc>", response.read().decode()):
-                local = to_local(loc.strip())
-                if local is None:
-                    broken.add(BrokenLink("sitemap.xml", loc, "not on this site"))
-                else:
-                    queue.append(local)
+    sitemaps = [urljoin(site_url, "sitemap.xml")]  # and the parts it lists, when it is an index
+    for sitemap_url in sitemaps:
+        if _fetch(sitemap_url).status != 200:
+            if sitemap_url != sitemaps[0]:
+                broken.add(BrokenLink("sitemap.xml", sitemap_url, "a part of the sitemap is missing"))
+            continue
+        with urllib.request.urlopen(sitemap_url, timeout=30) as response:
+            text = response.read().decode()
+        for loc in re.findall(r"<loc>([^<]+)</loc>", text):
+            local = to_local(loc.strip())
+            if local is None:
+                broken.add(BrokenLink(sitemap_url[len(site_url):], loc, "not on this site"))
+            elif "<sitemapindex" in text:
+                sitemaps.append(local)
+            else:
+                queue.append(local)
     pending_links: list[tuple[str, str, str]] = []  # (page url, link as written, absolute target)
     with ThreadPoolExecutor(workers) as pool:
         while queue:

@@ -17,6 +17,7 @@ AUTHOR_FEED = "feed.xml"
 SITE_FEED = "feed.xml"
 LIST_PAGE_SIZE = 50  # papers per page of the paginated lists (all papers, one category)
 PEOPLE_PAGE_SIZE = 60  # author cards per page of the people list
+SITEMAP_LIMIT = 50_000  # URLs in one sitemap file, as the protocol allows; a larger site gets an index of parts
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +40,7 @@ def list_page_count(count: int, size: int = LIST_PAGE_SIZE) -> int:
 def plan_site(site: Site, static_files: list[str], search: tuple[int, list[str]] = (0, [])) -> list[PageSpec]:
     """Every output file of a site; `search` is the search index's layout (documents chunks, term prefixes)."""
     specs = list(record_pages(site))
+    listed = sum(map(in_sitemap, specs))
     specs += [PageSpec(urls.asset_path(path), "", "asset", path) for path in site.assets]
     specs += [PageSpec(urls.image_path(site.assets[v.source].digest, stem(v.source), v.width, v.ending), "", "image",
                        v.key) for v in image_variants(site)]
@@ -57,8 +59,8 @@ def plan_site(site: Site, static_files: list[str], search: tuple[int, list[str]]
         specs += [PageSpec(urls.search_path(f"docs-{n}.json"), "", "search_docs", "", n) for n in range(chunks)]
         specs += search_shard_specs(prefixes)
         specs.append(PageSpec(urls.search_path(""), "search.html", "search"))
+    specs += sitemap_specs(listed)
     specs += [
-        PageSpec("sitemap.xml", "sitemap.xml", "sitemap"),
         PageSpec("robots.txt", "robots.txt", "robots"),
         PageSpec(".nojekyll", "nojekyll.txt", "nojekyll"),  # GitHub Pages: serve the files as they are
     ]
@@ -90,6 +92,24 @@ def record_pages(site: Site) -> Iterator[PageSpec]:
         yield PageSpec(free_page.path, free_page.template, "page", free_page.path)
     if site.news:
         yield PageSpec(urls.news_path(), "news.html", "news")
+
+
+def in_sitemap(spec: PageSpec) -> bool:
+    return is_html_page(spec) and spec.kind != "not_found"
+
+
+def sitemap_specs(listed: int) -> list[PageSpec]:
+    """sitemap.xml, or, past SITEMAP_LIMIT pages, sitemap.xml as the index of parts sitemap-1.xml, ... (the page
+    number of the index is the number of parts)."""
+    parts = list_page_count(listed, SITEMAP_LIMIT)
+    if parts == 1:
+        return [PageSpec("sitemap.xml", "sitemap.xml", "sitemap")]
+    return [PageSpec("sitemap.xml", "sitemap_index.xml", "sitemap_index", "", parts),
+            *(PageSpec(sitemap_part_path(part), "sitemap.xml", "sitemap", "", part) for part in range(1, parts + 1))]
+
+
+def sitemap_part_path(part: int) -> str:
+    return f"sitemap-{part}.xml"
 
 
 def pictures(site: Site) -> list[Image]:

@@ -199,3 +199,32 @@ def test_the_pages_workflow_is_a_valid_github_workflow() -> None:
     for needed in ("actions/configure-pages@", "actions/upload-pages-artifact@", "actions/deploy-pages@",
                    "pages: write", "id-token: write", "concurrency:", "branches: [main]"):
         assert needed in text
+
+
+def test_a_site_with_more_pages_than_a_sitemap_may_list_gets_an_index_of_sitemaps(
+        example_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The protocol allows 50,000 URLs a file (a 100k-paper site has 155,000 pages); here 10 stand in for that."""
+    import re
+
+    import generator.build
+    import generator.context
+    import generator.plan
+
+    whole = tmp_path / "whole"
+    generator.build.build(example_project, whole, base_url=PROJECT_SITE)
+    every_url = re.findall(r"<loc>([^<]+)</loc>", (whole / "sitemap.xml").read_text())
+    for module in (generator.plan, generator.context):
+        monkeypatch.setattr(module, "SITEMAP_LIMIT", 10)
+    split = tmp_path / "split"
+    generator.build.build(example_project, split, base_url=PROJECT_SITE)
+    index = (split / "sitemap.xml").read_text()
+    parts = re.findall(r"<sitemap><loc>([^<]+)</loc></sitemap>", index)
+    assert "<sitemapindex" in index and parts == [f"{PROJECT_SITE}sitemap-{n}.xml" for n in range(1, 5)]
+    listed = [re.findall(r"<loc>([^<]+)</loc>", (split / f"sitemap-{n}.xml").read_text()) for n in range(1, 5)]
+    assert [len(urls) for urls in listed] == [10, 10, 10, len(every_url) - 30]
+    assert [url for urls in listed for url in urls] == every_url
+    with serving(split, PROJECT_SITE) as url:
+        assert check_links(url, PROJECT_SITE) == (36, [])  # every page and the 404 page
+        (split / "sitemap-3.xml").unlink()
+        pages, broken = check_links(url, PROJECT_SITE)
+    assert [(link.page, link.reason) for link in broken] == [("sitemap.xml", "a part of the sitemap is missing")]
