@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import ctypes.util
 import errno
-import functools
 import hashlib
 import io
 import itertools
@@ -26,9 +24,10 @@ import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Final, TextIO, TypeVar
+from typing import Any, Final, TextIO, TypeVar
 
 from .errors import UsageError
+from .libc import libc_function
 
 STATE_DIR = ".portfolio"
 STATE_FILE = f"{STATE_DIR}/state"  # a snapshot of the records...
@@ -633,11 +632,11 @@ def _write_state(folder: Path, records: dict[str, FileRecord]) -> str:
     """A new snapshot under a new log id; the old log, whose changes it holds, is removed after it."""
     log_id = os.urandom(8).hex()
     entries = iter(records.items())
-    state = {"format": STATE_FORMAT, "log": log_id, "files": dict(itertools.islice(entries, STATE_CHUNK)),
-             "more": max(0, -(-len(records) // STATE_CHUNK) - 1)}
+    state: dict[str, Any] = {"format": STATE_FORMAT, "log": log_id, "more": max(0, -(-len(records) // STATE_CHUNK) - 1),
+                             "files": dict(itertools.islice(entries, STATE_CHUNK))}
     chunks = iter(lambda: dict(itertools.islice(entries, STATE_CHUNK)), {})
     (folder / STATE_DIR).mkdir(exist_ok=True)
-    _replace_file(folder / STATE_FILE, (marshal.dumps(part) for part in itertools.chain((state,), chunks)))
+    _replace_file(folder / STATE_FILE, itertools.chain((marshal.dumps(state),), map(marshal.dumps, chunks)))
     (folder / STATE_LOG).unlink(missing_ok=True)
     return log_id
 
@@ -656,15 +655,9 @@ _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
 
-@functools.cache
-def _renameat2() -> ctypes._CFuncPtr | None:  # type: ignore[name-defined]
-    libc_name = ctypes.util.find_library("c")
-    return getattr(ctypes.CDLL(libc_name, use_errno=True), "renameat2", None) if libc_name else None
-
-
 def _exchange(a: Path, b: Path) -> None:
     """Swap two folders in one step (Linux renameat2); elsewhere three renames, recovered if interrupted."""
-    renameat2 = _renameat2()
+    renameat2 = libc_function("renameat2")
     if renameat2 is not None:
         result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
         if result == 0:

@@ -8,9 +8,6 @@ only the results cross the pipe. Used only where forking is safe: a single-threa
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import functools
 import mmap
 import os
 import pickle
@@ -21,6 +18,8 @@ import threading
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
+
+from .libc import libc_function
 
 PR_SET_PDEATHSIG = 1  # prctl option: the signal a process gets when its parent dies
 MIN_PAGES = 1500  # below these, forking and merging cost more than the second core saves
@@ -37,20 +36,11 @@ def worth_forking(items: int, minimum: int) -> bool:
             and threading.active_count() == 1)
 
 
-@functools.cache
-def _libc_function(name: str) -> Callable[..., int] | None:
-    """A function of the C library, looked up in the parent: in the child, find_library would run ldconfig first."""
-    try:
-        return getattr(ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True), name)  # type: ignore[no-any-return]
-    except (OSError, AttributeError):
-        return None  # not Linux, or not glibc
-
-
 def give_back_free_memory() -> None:
     """Return the C heap's free pages to the system. Long strings (paper cards, feed entries) live there, not in
     Python's own arenas: freed, they would still count in the process's memory, and the Python objects made
     next could not use them (at 100k papers, a group of remembered pieces takes 100 MB or more)."""
-    trim = _libc_function("malloc_trim")
+    trim = libc_function("malloc_trim")
     if trim is not None:
         trim(0)
 
@@ -73,7 +63,7 @@ class Worker:
     def __init__(self, task: Callable[[], Any]) -> None:
         read_end, write_end = os.pipe()
         parent = os.getpid()
-        prctl = _libc_function("prctl")
+        prctl = libc_function("prctl")  # here: see libc_function
         self.pid = os.fork()
         if self.pid == 0:  # the child: run, report, and leave without running the parent's exit handlers
             os.close(read_end)

@@ -268,7 +268,7 @@ class _Builder:
             return value
         if tag == _INT_TAG and value.isdigit() and (value[0] != "0" or value == "0"):  # not octal: as PyYAML makes it
             return int(value)
-        return self._scalar(yaml.ScalarNode(tag, value, yaml.Mark(self.path, 0, line_index, 0, None, None)))
+        return self._scalar(yaml.ScalarNode(tag, value, yaml.Mark(self.path, 0, line_index, 0, None, 0)))
 
     def _scalar(self, node: yaml.Node) -> Any:
         if node.tag == _STR_TAG or node.tag == _TIMESTAMP_TAG:
