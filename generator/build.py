@@ -278,7 +278,7 @@ class SitePages:
         if spec.kind == "search_terms":
             return self.search.shard_digest(spec.key, __version__)
         template = self.theme.template_digest(spec.template) if spec.template else spec.kind
-        text = "\n".join((self.shared_fingerprint, template, self.page_inputs(spec).text(self.facts)))
+        text = "\n".join((self.shared_fingerprint, template, self.facts.of_page(self.page_inputs(spec))))
         return hashlib.sha1(text.encode()).hexdigest()
 
     def render(self, spec: PageSpec) -> bytes:

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 
-from .markup import html_to_text, parts_sharing, plain_text
+from .markup import abstract_text, parts_sharing, plain_text
 from .model import MONTH_ABBREVIATIONS, Paper
 from .slugs import transliterate
 
@@ -215,7 +215,7 @@ def paper_ris(paper: Paper, page_url: str | None = None) -> str:
     if url:
         lines.append(("UR", url))
     if paper.abstract:
-        lines.append(("AB", html_to_text(paper.abstract_html)))
+        lines.append(("AB", abstract_text(paper)))
     if paper.category:
         lines.append(("KW", paper.category.name))
     lines.append(("ER", ""))
@@ -243,7 +243,7 @@ def csl_item(paper: Paper, page_url: str | None = None) -> dict[str, object]:
     if paper.arxiv:
         item["number"] = f"arXiv:{paper.arxiv}"
     if paper.abstract:
-        item["abstract"] = html_to_text(paper.abstract_html)
+        item["abstract"] = abstract_text(paper)
     return item
 
 

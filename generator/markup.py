@@ -12,12 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from html import escape, unescape
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import markdown
 from latex2mathml.converter import convert_to_element as latex_to_mathml
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
+
+if TYPE_CHECKING:
+    from .model import Paper
 
 SAFE_URL_SCHEMES = ("http", "https", "mailto")
 
@@ -317,6 +320,11 @@ def html_to_text(html: str) -> str:
     """The words of rendered HTML, for metadata: tags dropped (math keeps its source), entities decoded."""
     html = re.sub(r'<math alttext="([^"]*)"[^>]*>.*?</math>', r"\1", html, flags=re.DOTALL)
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split()).replace(" ,", ",").replace(" .", ".")
+
+
+def abstract_text(paper: Paper) -> str:
+    """A paper's abstract as metadata, citations and search quote it: its words, without markup."""
+    return paper.abstract if paper.abstract_is_text else html_to_text(paper.abstract_html)
 
 
 # --- Markdown ---------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from typing import Any
 
 from . import urls
 from .citations import entry_type
-from .markup import html_to_text, plain_text
+from .markup import abstract_text, plain_text
 from .model import Author, Paper, Site
 from .urls import Urls
 
@@ -111,7 +111,7 @@ def paper_json_ld(site: Site, paper: Paper, site_urls: Urls, page_path: str) -> 
     if page_url:
         data["url"] = page_url
     if paper.abstract:
-        data["abstract"] = html_to_text(paper.abstract_html)
+        data["abstract"] = abstract_text(paper)
     if paper.category:
         data["about"] = paper.category.name
     if paper.venue:

@@ -155,6 +155,9 @@ class Paper:
     # The abstract as HTML when it is more than `<p>` + abstract + `</p>`, which most abstracts are: storing
     # that copy again took 150 MB at 100k papers (see `abstract_html`).
     rendered_abstract: str | None
+    # The abstract is already its own plain text (see markup.abstract_text): true of most. Found once when the
+    # paper is read: metadata, citations and search quote it four times per paper.
+    abstract_is_text: bool
     score: float | None = None
     citations: int | None = None
     code_url: str | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, MutableMapping
+from collections.abc import MutableMapping
 from typing import Any
 
 import jinja2
@@ -13,17 +13,11 @@ from markupsafe import Markup, escape
 
 from .context import PAGE_KINDS, Theme, site_context
 from .errors import TemplateError
+from .fragments import escape_inner
 from .model import Site
 from .plan import PageSpec
 from .templatecache import source_digest
 from .themefiles import ThemeFiles
-
-_escape_inner: Callable[[str], str] | None
-try:
-    from markupsafe._speedups import _escape_inner
-except ImportError:  # MarkupSafe without its C extension, or a later layout: keep its own escape
-    _escape_inner = None
-
 
 _DICT_ATTRIBUTES = frozenset(dir(dict))
 
@@ -33,8 +27,8 @@ def _quick_escape(value: Any, /) -> Markup:
     result through Markup's Python constructor, copying safe strings (a paper card, 3 KB, each time it is
     placed). Same results."""
     kind = type(value)
-    if kind is str and _escape_inner is not None:
-        return str.__new__(Markup, _escape_inner(value))
+    if kind is str and escape_inner is not None:
+        return str.__new__(Markup, escape_inner(value))
     if kind is Markup:
         return value  # type: ignore[no-any-return]
     if kind is int:
@@ -46,7 +40,7 @@ class _Template(jinja2.Template):
     @classmethod
     def _from_namespace(cls, environment: jinja2.Environment, namespace: MutableMapping[str, Any],
                         globals: MutableMapping[str, Any]) -> jinja2.Template:
-        if _escape_inner is not None and namespace.get("escape") is escape:  # compiled code's output escaping
+        if escape_inner is not None and namespace.get("escape") is escape:  # compiled code's output escaping
             namespace["escape"] = _quick_escape
         return super()._from_namespace(environment, namespace, globals)  # type: ignore[misc]
 

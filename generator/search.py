@@ -24,7 +24,7 @@ from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .markup import html_to_text
+from .markup import abstract_text
 from .model import Site
 from .urls import author_path, paper_path
 from .workers import MIN_DOCUMENTS, map_on_both_cores
@@ -100,7 +100,7 @@ def paper_document(site: Site, slug: str) -> Document:
     shown = ", ".join(names[:3]) + (" et al." if paper.et_al or len(names) > 3 else "")
     return Document("p", paper_path(slug), paper.title_text, f"{shown} · {paper.date.year}",
                     *_fields([(paper.title_text, TITLE), (" ".join(names + hidden), AUTHOR),
-                             (html_to_text(paper.abstract_html), ABSTRACT)]))
+                             (abstract_text(paper), ABSTRACT)]))
 
 
 def author_document(site: Site, slug: str) -> Document:

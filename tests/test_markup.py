@@ -152,3 +152,19 @@ def test_a_plain_abstract_is_kept_once_and_a_remembered_piece_quotes_it_without_
     assert "".join(parts) == card and any(part is plain.abstract for part in parts)
     assert markup.parts_sharing("<article>no abstract</article>", plain.abstract) == ("<article>no abstract</article>",)
     assert markup.parts_sharing("<article></article>", "") == ("<article></article>",)
+
+
+@pytest.mark.parametrize("body", [
+    "A plain paragraph about graphs and trees.", "Graphs & trees.", "Graphs &amp; trees.", "Two\nlines.",
+    "Spaced  out .", "Bounds of $O(n^2)$ steps.", "Raw <b>bold</b> text.", "*Emphasis* and `code`.",
+    "One.\n\nTwo , three.", "\u00a0Non-breaking\u2028line.", ""])
+def test_the_abstract_quoted_by_metadata_is_the_text_of_its_html(body: str) -> None:
+    from generator.readers.native import parse_paper
+
+    errors: list = []  # type: ignore[type-arg]
+    paper = parse_paper("papers/p.md", f"---\ntitle: T\nauthors: [A. Author]\ndate: 2024-01-02\n---\n{body}\n", errors)
+    assert not errors and paper is not None
+    assert markup.abstract_text(paper) == markup.html_to_text(paper.abstract_html)
+    # raw HTML is shown as text, so its text is the abstract as written
+    assert paper.abstract_is_text == (body in ("A plain paragraph about graphs and trees.", "Graphs & trees.",
+                                               "Raw <b>bold</b> text.", ""))

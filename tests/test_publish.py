@@ -226,5 +226,5 @@ def test_a_site_with_more_pages_than_a_sitemap_may_list_gets_an_index_of_sitemap
     with serving(split, PROJECT_SITE) as url:
         assert check_links(url, PROJECT_SITE) == (36, [])  # every page and the 404 page
         (split / "sitemap-3.xml").unlink()
-        pages, broken = check_links(url, PROJECT_SITE)
+        _, broken = check_links(url, PROJECT_SITE)
     assert [(link.page, link.reason) for link in broken] == [("sitemap.xml", "a part of the sitemap is missing")]

@@ -9,6 +9,7 @@ import jinja2
 import pytest
 from markupsafe import Markup, escape
 
+from generator.fragments import category_options, coauthor_items, year_options
 from generator.render import _quick_escape, _template_frame, make_environment
 from generator.themefiles import ThemeFiles
 
@@ -117,3 +118,35 @@ def test_templates_render_as_with_jinja_own_environment(tmp_path: Path) -> None:
     (tmp_path / "missing.html").write_text("{{ person.nickname }}", "utf-8")
     with pytest.raises(jinja2.UndefinedError, match="nickname"):
         ours.get_template("missing.html").render(CONTEXT)
+
+
+# The loops author.html had before fragments.py made their markup; the fragments must give the same bytes.
+COAUTHOR_LOOP = """\
+{% for person in coauthors %}
+      <li>{% if person.url %}<a href="{{ person.url }}">{{ person.name }}</a>{% else %}{{ person.name }}{% endif %} \
+<span class="count">{{ person.papers }} paper{% if person.papers != 1 %}s{% endif %}</span></li>
+{% endfor %}
+"""
+OPTION_LOOPS = """\
+{% for key, label, count in categories %}
+          <option value="{{ key }}">{{ key }} · {{ label }} ({{ count }})</option>
+{% endfor %}
+{% for year in years %}
+          <option value="{{ year }}">{{ year }}</option>
+{% endfor %}
+"""
+
+
+def test_list_fragments_give_the_bytes_of_the_template_loops(tmp_path: Path) -> None:
+    environment = make_environment(ThemeFiles((tmp_path,)))
+    tricky = "Ada <Lovelace> & \"Byron\" 'A' · Ünal"
+    coauthors = [{"name": tricky, "url": "/a/?x=1&y='2'", "papers": 1},
+                 {"name": "Grace Hopper", "url": None, "papers": 2},
+                 {"name": "", "url": "", "papers": 0}]
+    assert environment.from_string(COAUTHOR_LOOP).render(coauthors=coauthors) == coauthor_items(coauthors)
+    categories = [("cs.LG", tricky, 3), ("<none>", "No arXiv category", 1)]
+    years = [2024, 1999]
+    assert environment.from_string(OPTION_LOOPS).render(categories=categories, years=years) \
+        == category_options(categories) + year_options(years)
+    assert coauthor_items([]) == category_options([]) == year_options([]) == ""
+    assert isinstance(coauthor_items(coauthors), Markup)  # placed as it is, not escaped again

@@ -12,7 +12,14 @@ from html import escape
 from pathlib import PurePosixPath
 
 from ..errors import ContentError, quoted
-from ..markup import MarkupError, plain_text, render_block, render_inline, strip_control_characters
+from ..markup import (
+    MarkupError,
+    html_to_text,
+    plain_text,
+    render_block,
+    render_inline,
+    strip_control_characters,
+)
 from ..model import PUBLICATION_TYPES, Author, Link, Metrics, Paper, PaperAuthor, PaperDate, Reference
 from ..slugs import normalize_name, slug_problem
 from ..taxonomy import Category, lookup_category, suggest_category
@@ -116,7 +123,8 @@ def parse_paper(src_path: str, text: str, errors: list[ContentError], digest: st
         authors=tuple(authors), et_al=et_al,
         date=date or PaperDate(1),  # with errors the record still goes on to linking; the build fails anyway
         category=category, abstract=abstract,
-        rendered_abstract=None if abstract_html == f"<p>{abstract}</p>" else abstract_html, score=score,
+        rendered_abstract=None if abstract_html == f"<p>{abstract}</p>" else abstract_html,
+        abstract_is_text=html_to_text(abstract_html) == abstract, score=score,
         citations=citations, code_url=code_url, has_code=has_code, arxiv=arxiv, doi=doi, pdf=pdf, url=url,
         venue=venue, type=entry_type, publisher=publisher, volume=volume, number=number, pages=pages,
         institution=institution, note=note, teaser=teaser, digest=digest,
