@@ -30,6 +30,9 @@ from .urls import author_path, paper_path
 from .workers import MIN_DOCUMENTS, map_on_both_cores
 
 CHUNK = 500  # documents per docs file
+# Documents are made and indexed in this many runs, every other run in a second process (see SearchIndex).
+# The runs' postings are joined in order, a copy per term and run; interleaved documents would need a merge.
+BLOCKS = 32
 TITLE, AUTHOR, ABSTRACT = 1, 2, 4
 # A term's postings: one unsigned 32-bit number per document holding it, the document's number shifted above
 # its fields, in increasing order. At 100k papers that is 15 million postings: 4 bytes each here, about 35 as
@@ -134,17 +137,33 @@ class SearchIndex:
                 self._replace(number, previous.documents[number], self.documents[number])
             self._index_terms(previous)
             return
-        self.documents = map_on_both_cores(self._document, self.keys, MIN_DOCUMENTS)
+        size = max(1, -(-len(self.keys) // BLOCKS))
+        blocks = [range(start, min(start + size, len(self.keys))) for start in range(0, len(self.keys), size)]
+        made = map_on_both_cores(self._block, blocks, 2 if len(self.keys) >= MIN_DOCUMENTS else len(blocks) + 1)
+        self.documents = [document for documents, _ in made for document in documents]
         self.postings = {}
-        for number, document in enumerate(self.documents):
-            above = number << FIELD_BITS
-            for term, fields in zip(document.terms, document.fields):
-                postings = self.postings.get(term)
-                if postings is None:
-                    postings = self.postings[term] = array(POSTINGS_TYPE)
-                postings.append(above | fields)
+        for _, postings in made:  # blocks in order: each term's documents stay in increasing order
+            for term, found in postings.items():
+                known = self.postings.get(term)
+                if known is None:
+                    self.postings[term] = found
+                else:
+                    known.extend(found)
         self.changed_prefixes = self.changed_chunks = None  # everything may differ
         self._index_terms(None)
+
+    def _block(self, numbers: range) -> tuple[list[Document], dict[str, array[int]]]:
+        """The documents of a run of numbers, and their postings: the process that makes them indexes them too."""
+        documents = [self._document(self.keys[number]) for number in numbers]
+        postings: dict[str, array[int]] = {}
+        for number, document in zip(numbers, documents):
+            above = number << FIELD_BITS
+            for term, fields in zip(document.terms, document.fields):
+                found = postings.get(term)
+                if found is None:
+                    found = postings[term] = array(POSTINGS_TYPE)
+                found.append(above | fields)
+        return documents, postings
 
     def _document(self, key: str) -> Document:
         return author_document(self.site, key[1:]) if key.startswith("@") else paper_document(self.site, key)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from .taxonomy import Category
@@ -18,16 +18,14 @@ from .taxonomy import Category
 @dataclass(frozen=True, slots=True)
 class Urls:
     base_url: str  # absolute (`https://host/repo/`) or a bare path (`/repo/`); ends with "/"
+    # Worked out once: a page writes some fifty links.
+    base_path: str = field(init=False)
+    origin: str = field(init=False)  # `https://host`, or "" when the site was given no absolute base URL
 
-    @property
-    def base_path(self) -> str:
-        return urlsplit(self.base_url).path or "/"
-
-    @property
-    def origin(self) -> str:
-        """`https://host`, or "" when the site was given no absolute base URL."""
+    def __post_init__(self) -> None:
         parts = urlsplit(self.base_url)
-        return f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
+        object.__setattr__(self, "base_path", parts.path or "/")
+        object.__setattr__(self, "origin", f"{parts.scheme}://{parts.netloc}" if parts.netloc else "")
 
     def link(self, path: str) -> str:
         """The href for a site path such as `papers/x/` (site paths are built from safe slugs: no quoting)."""

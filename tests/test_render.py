@@ -150,3 +150,45 @@ def test_list_fragments_give_the_bytes_of_the_template_loops(tmp_path: Path) -> 
         == category_options(categories) + year_options(years)
     assert coauthor_items([]) == category_options([]) == year_options([]) == ""
     assert isinstance(coauthor_items(coauthors), Markup)  # placed as it is, not escaped again
+
+
+class Helpers:
+    def card(self, slug: str, heading: str = "h3", *, loud: bool = False) -> Markup:
+        return Markup(f"<{heading}>{slug.upper() if loud else slug}</{heading}>")
+
+
+def _stops() -> None:
+    raise StopIteration
+
+
+@jinja2.pass_context
+def _page_title(context, suffix: str) -> str:  # type: ignore[no-untyped-def]
+    return context["title"] + suffix
+
+
+@jinja2.pass_environment
+def _autoescapes(environment) -> bool:  # type: ignore[no-untyped-def]
+    return bool(environment.autoescape)
+
+
+class _Counter:
+    def __call__(self, start: int) -> int:
+        return start + 1
+
+
+CALLS = """\
+{% for slug in slugs %}{{ card(slug) }}{{ card(slug, "h2", loud=true) }}{{ title_of(" | site") }}{% endfor %}
+{{ title_of("!") }} {{ autoescapes() }} {{ counter(1) }} {{ stops() is undefined }} {{ "a-b".split("-") }}
+{{ dict(self=1, obj=2) }} {{ range(3) | list }}{% macro m(x) %}[{{ x }}]{% endmacro %}{{ m(title) }}
+"""
+
+
+def test_calls_from_templates_give_what_jinja_gives(tmp_path: Path) -> None:
+    """Plain functions and methods are called at once (render._Context); the rest as Jinja does."""
+    ours, stock = _both_environments(tmp_path, {"calls.html": CALLS})
+    context = {"slugs": ["a", "<b>"], "card": Helpers().card, "title_of": _page_title, "title": "T & t",
+               "autoescapes": _autoescapes, "counter": _Counter(), "stops": _stops}
+    rendered = ours.get_template("calls.html").render(context)
+    assert rendered == stock.get_template("calls.html").render(context)
+    assert "<h2>&lt;B&gt;</h2>" not in rendered and "<h2><B></h2>" in rendered  # a helper's Markup is placed as is
+    assert "T &amp; t | site" in rendered and "True 2 True" in rendered
