@@ -168,3 +168,14 @@ def test_the_abstract_quoted_by_metadata_is_the_text_of_its_html(body: str) -> N
     # raw HTML is shown as text, so its text is the abstract as written
     assert paper.abstract_is_text == (body in ("A plain paragraph about graphs and trees.", "Graphs & trees.",
                                                "Raw <b>bold</b> text.", ""))
+
+
+def test_text_told_to_be_its_own_words_at_a_glance_is_what_html_to_text_says() -> None:
+    pieces = ["a", "b", " ", "  ", ",", ".", " ,", " .", "\t", "\n", "\r", "\x1c", "\xa0", "\u2028", "é", "<", ">",
+              "&", "&amp;", "<b>", "</p>", "<math alttext=\"x\">x</math>"]
+    generator = random.Random(7)
+    for _ in range(5000):
+        text = "".join(generator.choice(pieces) for _ in range(generator.randint(0, 12)))
+        for html in (f"<p>{text}</p>", f"<p>{text.strip()}</p>", text):
+            assert markup.is_own_text(text, html) == (markup.html_to_text(html) == text), (text, html)
+

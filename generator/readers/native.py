@@ -14,7 +14,7 @@ from pathlib import PurePosixPath
 from ..errors import ContentError, quoted
 from ..markup import (
     MarkupError,
-    html_to_text,
+    is_own_text,
     plain_text,
     render_block,
     render_inline,
@@ -124,7 +124,7 @@ def parse_paper(src_path: str, text: str, errors: list[ContentError], digest: st
         date=date or PaperDate(1),  # with errors the record still goes on to linking; the build fails anyway
         category=category, abstract=abstract,
         rendered_abstract=None if abstract_html == f"<p>{abstract}</p>" else abstract_html,
-        abstract_is_text=html_to_text(abstract_html) == abstract, score=score,
+        abstract_is_text=is_own_text(abstract, abstract_html), score=score,
         citations=citations, code_url=code_url, has_code=has_code, arxiv=arxiv, doi=doi, pdf=pdf, url=url,
         venue=venue, type=entry_type, publisher=publisher, volume=volume, number=number, pages=pages,
         institution=institution, note=note, teaser=teaser, digest=digest,
