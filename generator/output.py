@@ -260,6 +260,7 @@ class OutputTree:
     def __init__(self, output: Path) -> None:
         self.output = output
         self.staging = staging_dir_for(output)
+        self._staging_prefix = f"{self.staging}{os.sep}"  # the start of a staged file's path, as a string
         self._recover_interrupted_swap()
         self.live, self._live_log = self._load_live()
         # log id None: the staging state on disk may not be appended to; `unknown`: files a killed build touched
@@ -461,9 +462,9 @@ class OutputTree:
             for part in parent.split("/"):
                 made = f"{made}/{part}" if made else part
                 if made not in self._made_dirs:
-                    self._make_dir(os.path.join(self.staging, made))
+                    self._make_dir(self._staging_prefix + made)
                     self._made_dirs.add(made)
-        return os.path.join(self.staging, dest)
+        return self._staging_prefix + dest
 
     @staticmethod
     def _make_dir(path: str) -> None:

@@ -19,8 +19,8 @@ from .taxonomy import Category
 class Urls:
     base_url: str  # absolute (`https://host/repo/`) or a bare path (`/repo/`); ends with "/"
     # Worked out once: a page writes some fifty links.
-    base_path: str = field(init=False)
-    origin: str = field(init=False)  # `https://host`, or "" when the site was given no absolute base URL
+    base_path: str = field(init=False, compare=False)
+    origin: str = field(init=False, compare=False)  # `https://host`, or "" without an absolute base URL
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.base_url)

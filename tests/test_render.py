@@ -9,6 +9,7 @@ import jinja2
 import pytest
 from markupsafe import Markup, escape
 
+from generator.context import MarkupOnDemand
 from generator.fragments import category_options, coauthor_items, year_options
 from generator.render import _quick_escape, _template_frame, make_environment
 from generator.themefiles import ThemeFiles
@@ -192,3 +193,20 @@ def test_calls_from_templates_give_what_jinja_gives(tmp_path: Path) -> None:
     assert rendered == stock.get_template("calls.html").render(context)
     assert "<h2>&lt;B&gt;</h2>" not in rendered and "<h2><B></h2>" in rendered  # a helper's Markup is placed as is
     assert "T &amp; t | site" in rendered and "True 2 True" in rendered
+
+
+def test_markup_on_demand_is_made_once_and_only_when_a_template_uses_it(tmp_path: Path) -> None:
+    made: list[str] = []
+
+    def spark() -> str:
+        made.append("spark")
+        return "<svg>1 & 2</svg>"
+
+    ours, _ = _both_environments(tmp_path, {"card.html": "{% if shown %}{% if spark %}{{ spark }}{{ spark }}{% endif %}"
+                                                         "{% endif %}|"})
+    assert ours.get_template("card.html").render(shown=False, spark=MarkupOnDemand(spark)) == "|"
+    assert made == []
+    assert ours.get_template("card.html").render(shown=True, spark=MarkupOnDemand(spark)) == \
+        "<svg>1 & 2</svg><svg>1 & 2</svg>|"  # placed as markup, not escaped
+    assert made == ["spark"]
+    assert not MarkupOnDemand(lambda: "")
