@@ -479,6 +479,8 @@ def measure_size(papers: int, options: Options, usable: list[str]) -> list[Measu
                 for number in range(options.repeat):
                     measure_ours(ours, collect, scenarios, options.serve_edits,
                                  listing if index == 0 and number == 0 else None)
+                if not options.keep:  # at 100k papers our site and the floor's together did not fit in memory
+                    shutil.rmtree(ours.work, ignore_errors=True)
                 for tool in usable:
                     if tool == "floor" and not listing.is_file():
                         print("  floor: skipped, our clean build failed so there is nothing to write",

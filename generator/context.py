@@ -208,7 +208,7 @@ class Facts:
     @staticmethod
     def _all(known: dict[str, str], fact: Callable[[str], str], slugs: tuple[str, ...]) -> list[str]:
         """`fact` of each slug, looked up in one go once all are known: an author page names a hundred
-        co-authors, and a call per name took 60% of the time spent on its fingerprint."""
+        co-authors (the facts of every page of a 10k-paper site: 0.21 s, against 0.26 s with a call each)."""
         try:
             return list(map(known.__getitem__, slugs))
         except KeyError:

@@ -1,8 +1,8 @@
 """Long runs of list markup made in Python, the same bytes the templates' loops made.
 
 A loop in a template pays for a lookup and an escape per value: an author page's fifty co-authors and its filter
-choices took a quarter of the page's rendering (0.27 of 1.1 ms at 10k papers), a string formatted here a sixth
-of that. Templates place the result; the lists themselves stay in the context for other layouts.
+choices took 140 us of the page's 1.1 ms (10k papers), formatted here 59 us. Templates place the result; the
+lists themselves stay in the context for other layouts.
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from .markup import abstract_text
 from .model import Site
 from .urls import author_path, paper_path
-from .workers import MIN_DOCUMENTS, map_on_both_cores
+from .workers import MIN_DOCUMENTS, give_back_free_memory, map_on_both_cores
 
 CHUNK = 500  # documents per docs file
 # Documents are made and indexed in this many runs, every other run in a second process (see SearchIndex).
@@ -149,6 +149,8 @@ class SearchIndex:
                     self.postings[term] = found
                 else:
                     known.extend(found)
+        del made
+        give_back_free_memory()  # the runs' postings, copied: else both renderers hold them (30 MB each at 100k)
         self.changed_prefixes = self.changed_chunks = None  # everything may differ
         self._index_terms(None)
 
