@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import itertools
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ from .stamp import inputs_stamp
 from .templatecache import TemplateCache, template_cache
 from .themefiles import ThemeFiles
 from .urls import Urls
-from .workers import MIN_PAGES, from_both_ends, give_back_free_memory
+from .workers import MIN_PAGES, Parts, from_both_ends, give_back_free_memory
 
 COPIED_KINDS = ("static", "asset", "image")  # files that show no record: copied or made from one source
 # The pages listing papers with a card unlike the author pages' (see templates/), rendered from the other end
@@ -406,16 +407,19 @@ class Builder:
             before = pages.images_processed
 
             def render(share: Iterable[PageSpec], in_child: bool,
-                       ) -> tuple[int, list[ContentError], TreeShare | None, int, bool]:
+                       ) -> tuple[int, list[ContentError], TreeShare | None, int, bool] | Parts:
                 if in_child:
                     # The records parsed are saved here, where the child starts: the parent takes more pages
                     # meanwhile, instead of saving them alone after the pages (5 s at 100k papers).
                     saves_records = records is not None and self.one_off
                     if saves_records:
                         self._save_records(records)
-                    done = _render_share(pages, tree, share, clean, detached=True, forget=pages.forget_pieces)
+                    rendered, errors, made = _render_share(pages, tree, share, clean, detached=True,
+                                                           forget=pages.forget_pieces)
                     pages.search.forget()  # before the result is pickled
-                    return (*done, pages.images_processed - before, saves_records)
+                    assert made is not None
+                    return Parts(itertools.chain([(rendered, errors, pages.images_processed - before, saves_records)],
+                                                 made.parts()))
                 done = _render_share(pages, tree, share, clean, forget=pages.forget_pieces if self.one_off else None)
                 if self.one_off:
                     pages.search.forget()  # before the child's result is read (at 10k papers, 8 MB less at the end)
@@ -440,7 +444,7 @@ class Builder:
             if progress:
                 progress("Building pages", total, total)
             rendered, errors, records_saved = 0, [], False
-            for more, more_errors, share, images, saved in shares:
+            for more, more_errors, share, images, saved in map(_from_worker, shares):
                 if share is not None:
                     tree.absorb(share)
                 pages.images_processed += images
@@ -510,6 +514,16 @@ class Builder:
                     for heading, abstract in variants:
                         pages.paper_card(slug, heading, abstract)
         return True
+
+
+def _from_worker(result: tuple[int, list[ContentError], TreeShare | None, int, bool] | Parts,
+                 ) -> tuple[int, list[ContentError], TreeShare | None, int, bool]:
+    """A process's rendering result: the second process's comes in parts (see TreeShare.parts)."""
+    if not isinstance(result, Parts):
+        return result
+    parts = iter(result.parts)
+    rendered, errors, images, saved = next(parts)
+    return rendered, errors, TreeShare.from_parts(parts), images, saved
 
 
 def _pieces_used(spec: PageSpec) -> int:

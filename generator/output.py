@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import dataclasses
 import errno
 import hashlib
 import io
@@ -21,7 +22,7 @@ import shutil
 import stat
 import struct
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Final, TextIO, TypeVar
@@ -38,6 +39,7 @@ STATE_FORMAT = "research-portfolio output state 4"
 # Read, and rewritten as format 4: 3 held the records in one marshal object, 2 was a snapshot without a log.
 OLD_STATE_FORMATS = ("research-portfolio output state 3", "research-portfolio output state 2")
 STATE_CHUNK = 20_000  # records per marshal object of a snapshot: in one, its bytes took 85 MB more at 100k papers
+SHARE_CHUNK = 20_000  # records per part a worker hands back (see TreeShare.parts)
 _FRAME = struct.Struct("<II")  # before each appended change: its length and CRC-32, so a torn append is seen
 
 
@@ -67,6 +69,36 @@ class TreeShare:
     stats: WriteStats
     touched: list[str]
     made_dirs: set[str]
+
+    def parts(self) -> Iterator[Any]:
+        """This share in parts that share no objects, to be pickled one by one (see workers.Parts): the records
+        in chunks, each record with whether it was written. `from_parts` makes the share again, with every file
+        it has a record of counted as touched (more than it touched: only a failed build reads those)."""
+        changed = self.stats.changed_paths  # in the order of `new`: a file's record is made as it is written
+        yield dataclasses.replace(self.stats, changed_paths=[]), self.made_dirs, \
+            [dest for dest in self.touched if dest not in self.new]
+        written = 0
+        items = iter(self.new.items())
+        while chunk := list(itertools.islice(items, SHARE_CHUNK)):
+            part = []
+            for dest, record in chunk:
+                was_written = written < len(changed) and changed[written] == dest
+                written += was_written
+                part.append((dest, record, was_written))
+            yield part
+        assert written == len(changed), "a written file out of the order of the records"
+
+    @classmethod
+    def from_parts(cls, parts: Iterable[Any]) -> TreeShare:
+        found = iter(parts)
+        stats, made_dirs, removed = next(found)
+        new: dict[str, FileRecord] = {}
+        for part in found:
+            for dest, record, was_written in part:
+                new[dest] = record
+                if was_written:
+                    stats.changed_paths.append(dest)
+        return cls(new, stats, [*new, *removed], made_dirs)
 
 
 def staging_dir_for(output: Path) -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
 import subprocess
 import sys
@@ -14,12 +15,14 @@ import pytest
 from conftest import REPO, run_portfolio
 
 import generator.build
+import generator.output
 import generator.workers
 from generator.build import Builder, build
 from generator.errors import BuildFailed
+from generator.output import TreeShare, WriteStats
 from generator.project import Project
 from generator.search import SearchIndex
-from generator.workers import ChildFailed, from_both_ends, on_both_cores
+from generator.workers import ChildFailed, Parts, from_both_ends, on_both_cores
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -251,3 +254,36 @@ def test_an_error_in_a_two_process_build_is_reported_once_and_the_site_is_kept(
     problems = [line for line in failed.stderr.splitlines() if "templates/paper.html:3" in line]
     assert len(problems) == 1, failed.stderr  # both processes met it; it is reported once
     assert tree(output) == before
+
+
+def test_a_result_in_parts_arrives_whole_and_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each part is pickled on its own (a pickler's memory of a whole share took 48 MB at 100k papers)."""
+    monkeypatch.setattr(generator.workers, "worth_forking", lambda items, minimum: True)
+
+    def task(share: Sequence[int], in_child: bool) -> object:
+        return Parts([number, f"part {number}"] for number in share) if in_child else list(share)
+
+    mine, theirs = on_both_cores(task, list(range(10)), 1)
+    assert mine == [0, 2, 4, 6, 8]
+    assert isinstance(theirs, Parts) and list(theirs.parts) == [[n, f"part {n}"] for n in (1, 3, 5, 7, 9)]
+
+    def broken(share: Sequence[int], in_child: bool) -> object:
+        return Parts([1, lambda: None]) if in_child else []  # the second part cannot be pickled
+
+    with pytest.raises(ChildFailed):
+        on_both_cores(broken, list(range(10)), 1)
+
+
+def test_a_share_of_the_output_tree_in_parts_is_the_same_share(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(generator.output, "SHARE_CHUNK", 3)
+    records = {f"papers/p{n}/index.html": (f"{n:040x}", 100 + n, f"fingerprint {n}") for n in range(8)}
+    written = [dest for n, dest in enumerate(records) if n % 3 != 1]  # the others linked from the live site
+    share = TreeShare(dict(records), WriteStats(written=len(written), linked=8 - len(written), removed=1,
+                                                changed_paths=list(written)),
+                      [*records, "papers/gone/index.html"], {"papers", "papers/p0"})
+    parts = [pickle.loads(pickle.dumps(part)) for part in share.parts()]
+    assert len(parts) == 1 + 3  # what the share holds besides its records, then 8 records in threes
+    again = TreeShare.from_parts(parts)
+    assert again.new == records and list(again.new) == list(records)
+    assert again.stats == share.stats  # counts and the written files, in order
+    assert set(again.touched) == set(share.touched) and again.made_dirs == share.made_dirs
