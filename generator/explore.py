@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from typing import NamedTuple, TypeVar
 
 from .charts import Series, series_for
-from .model import Site
+from .model import UNLISTED, Site
 
 UNCATEGORIZED = "none"
 RELATED_LENGTH = 5
@@ -40,7 +40,7 @@ class Coauthor(NamedTuple):
     """A tuple: an author page lists up to fifty, made afresh for each page (a frozen dataclass took a third of
     the time that listing took)."""
 
-    key: str  # a site author's slug, or "~" + a normalized name
+    key: str  # a site author's slug, or UNLISTED + a normalized name
     name: str
     slug: str | None  # set when the co-author has a page here
     papers: int
@@ -84,7 +84,7 @@ def _shared_papers(site: Site, author_slug: str) -> tuple[Counter[str], dict[str
         if None in links:
             for author, linked in zip(papers[slug].authors, links):
                 if linked is None:
-                    unlisted.setdefault("~" + author.key, author.name)
+                    unlisted.setdefault(UNLISTED + author.key, author.name)
         counts.update(people(slug))
     counts.pop(author_slug, None)
     return counts, unlisted
@@ -96,17 +96,16 @@ def coauthors(site: Site, author_slug: str, limit: int = 50) -> tuple[list[Coaut
     authors = site.authors
     ranked = []
     for key, count in counts.items():
-        name = authors[key].name if key in authors else unlisted[key]
+        name = unlisted[key] if key[0] == UNLISTED else authors[key].name
         ranked.append((-count, name.lower(), key, name))  # keys are unique: the name is never compared
     ranked.sort()
-    return [Coauthor(key, name, key if key in authors else None, -count)
+    return [Coauthor(key, name, None if key[0] == UNLISTED else key, -count)
             for count, _, key, name in ranked[:limit]], len(ranked)
 
 
 def coauthor_slugs(site: Site, author_slug: str) -> tuple[str, ...]:
     """The co-authors with a page of their own: their names show on the author's page."""
-    authors = site.authors
-    return tuple(sorted(key for key in _shared_papers(site, author_slug)[0] if key in authors))
+    return tuple(sorted(key for key in _shared_papers(site, author_slug)[0] if key[0] != UNLISTED))
 
 
 def more_by_these_authors(site: Site, paper_slug: str) -> tuple[str, ...]:

@@ -11,7 +11,7 @@ from collections.abc import Set as AbstractSet
 
 from . import urls
 from .errors import ContentError, quoted
-from .model import Asset, Author, CategoryPapers, NewsItem, Page, Paper, Site, SiteConfig
+from .model import UNLISTED, Asset, Author, CategoryPapers, NewsItem, Page, Paper, Site, SiteConfig
 from .slugs import normalize_name, slug_problem
 from .sources import CONTENT_DIR
 from .taxonomy import Category
@@ -38,6 +38,19 @@ def _unique_by_slug(items: list, kind: str, errors: list[ContentError]) -> dict:
         first_by_folded[folded] = item
         by_slug[item.slug] = item
     return by_slug
+
+
+def _hidden_authors(author_links: Mapping[str, tuple[str | None, ...]], listed_by: Mapping[str, list[str]],
+                    ) -> dict[str, tuple[str, ...]]:
+    """Per paper, the site authors listing it whom it does not name; only the few papers that have any, so
+    that pages asking of every paper look in a small table (a lookup in a large one costs microseconds)."""
+    hidden = {}
+    for paper_slug, listing in listed_by.items():
+        shown = author_links[paper_slug]
+        behind = tuple(slug for slug in listing if slug not in shown)
+        if behind:
+            hidden[paper_slug] = behind
+    return hidden
 
 
 def _name_index(authors: dict[str, Author], errors: list[ContentError]) -> dict[str, str]:
@@ -119,7 +132,7 @@ def build_site(config: SiteConfig, config_path: str, author_records: list[Author
 
     by_person: dict[str, list[str]] = defaultdict(list)
     for paper in newest_first:
-        keys = [slug or "~" + author.key for author, slug in zip(paper.authors, author_links[paper.slug])]
+        keys = [slug or UNLISTED + author.key for author, slug in zip(paper.authors, author_links[paper.slug])]
         keys += listed_by.get(paper.slug, ())
         for key in dict.fromkeys(keys):
             by_person[key].append(paper.slug)
@@ -153,6 +166,7 @@ def build_site(config: SiteConfig, config_path: str, author_records: list[Author
         categories=tuple(CategoryPapers(categories[code], tuple(slugs)) for code, slugs in sorted(by_category.items())),
         author_links=author_links,
         listed_by={slug: tuple(by) for slug, by in listed_by.items()},
+        hidden=_hidden_authors(author_links, listed_by),
         author_papers=author_papers,
         papers_by_person={key: tuple(slugs) for key, slugs in by_person.items()},
         pages=page_map,

@@ -239,6 +239,9 @@ class CategoryPapers:
     papers: tuple[str, ...]  # newest first
 
 
+UNLISTED = "~"  # starts the person key of someone without an author page here; no slug starts so
+
+
 @dataclass(frozen=True, slots=True)
 class Site:
     """Records exactly as read, plus the relations linking resolved between them."""
@@ -251,8 +254,10 @@ class Site:
     categories: tuple[CategoryPapers, ...] = ()
     author_links: Mapping[str, tuple[str | None, ...]] = field(default_factory=dict)  # per paper: each name's author
     listed_by: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # per paper: authors whose lists have it
+    # the few papers listed by site authors they do not name (behind "et al."): those authors
+    hidden: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     author_papers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # per author: listed, then naming
-    # per person, newest first: a site author by slug, anyone else by "~" + their normalized name
+    # per person, newest first: a site author by slug, anyone else by UNLISTED + their normalized name
     papers_by_person: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     pages: Mapping[str, Page] = field(default_factory=dict)  # by site path
     news: tuple[NewsItem, ...] = ()  # newest first
@@ -267,11 +272,10 @@ class Site:
         known = self._people.get(paper_slug)
         if known is None:
             paper = self.papers[paper_slug]
-            keys = [slug or "~" + author.key for author, slug in zip(paper.authors, self.author_links[paper_slug])]
+            keys = [slug or UNLISTED + author.key for author, slug in zip(paper.authors, self.author_links[paper_slug])]
             known = self._people[paper_slug] = tuple(dict.fromkeys([*keys, *self.hidden_authors(paper_slug)]))
         return known
 
     def hidden_authors(self, paper_slug: str) -> tuple[str, ...]:
         """Site authors who list a paper but are not among its shown names (behind "et al.")."""
-        shown = set(self.author_links.get(paper_slug, ()))
-        return tuple(slug for slug in self.listed_by.get(paper_slug, ()) if slug not in shown)
+        return self.hidden.get(paper_slug, ())
