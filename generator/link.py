@@ -11,7 +11,7 @@ from collections.abc import Set as AbstractSet
 
 from . import urls
 from .errors import ContentError, quoted
-from .model import UNLISTED, Asset, Author, CategoryPapers, NewsItem, Page, Paper, Site, SiteConfig
+from .model import Asset, Author, CategoryPapers, NewsItem, Page, Paper, Site, SiteConfig, named_people
 from .slugs import normalize_name, slug_problem
 from .sources import CONTENT_DIR
 from .taxonomy import Category
@@ -132,7 +132,7 @@ def build_site(config: SiteConfig, config_path: str, author_records: list[Author
 
     by_person: dict[str, list[str]] = defaultdict(list)
     for paper in newest_first:
-        keys = [slug or UNLISTED + author.key for author, slug in zip(paper.authors, author_links[paper.slug])]
+        keys = named_people(paper, author_links[paper.slug])
         keys += listed_by.get(paper.slug, ())
         for key in dict.fromkeys(keys):
             by_person[key].append(paper.slug)

@@ -242,6 +242,11 @@ class CategoryPapers:
 UNLISTED = "~"  # starts the person key of someone without an author page here; no slug starts so
 
 
+def named_people(paper: Paper, links: tuple[str | None, ...]) -> list[str]:
+    """The person key of each name a paper shows: the site author it links to, else UNLISTED + the name's key."""
+    return [slug or UNLISTED + author.key for author, slug in zip(paper.authors, links)]
+
+
 @dataclass(frozen=True, slots=True)
 class Site:
     """Records exactly as read, plus the relations linking resolved between them."""
@@ -271,8 +276,7 @@ class Site:
         """The person keys of a paper (see papers_by_person): its named authors, then hidden site authors."""
         known = self._people.get(paper_slug)
         if known is None:
-            paper = self.papers[paper_slug]
-            keys = [slug or UNLISTED + author.key for author, slug in zip(paper.authors, self.author_links[paper_slug])]
+            keys = named_people(self.papers[paper_slug], self.author_links[paper_slug])
             known = self._people[paper_slug] = tuple(dict.fromkeys([*keys, *self.hidden_authors(paper_slug)]))
         return known
 
