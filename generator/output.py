@@ -245,23 +245,21 @@ def _is_ours(folder: Path) -> bool:
 
 def _scan(folder: Path) -> tuple[list[str], list[str]]:
     """Every regular file below `folder`, and every entry that is neither a file nor a folder (symbolic
-    links, sockets, FIFOs), as relative paths. Links are never followed; scandir's types cost no stat."""
+    links, sockets, FIFOs), as relative paths. Links are never followed; scandir's types cost no stat.
+    Files are asked for first: they are most entries (a CLI edit at 10k papers scans 112,000)."""
     files: list[str] = []
     odd: list[str] = []
     pending = [("", os.fspath(folder))]
     while pending:
-        rel_dir, full_dir = pending.pop()
+        prefix, full_dir = pending.pop()  # the folder's relative path with a slash at the end, or ""
         with os.scandir(full_dir) as entries:
             for entry in entries:
-                rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
-                if entry.is_symlink():
-                    odd.append(rel)
+                if entry.is_file(follow_symlinks=False):
+                    files.append(prefix + entry.name)
                 elif entry.is_dir(follow_symlinks=False):
-                    pending.append((rel, entry.path))
-                elif entry.is_file(follow_symlinks=False):
-                    files.append(rel)
+                    pending.append((f"{prefix}{entry.name}/", entry.path))
                 else:
-                    odd.append(rel)
+                    odd.append(prefix + entry.name)
     return files, odd
 
 
