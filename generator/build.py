@@ -29,7 +29,7 @@ from .project import Progress, Project
 from .recordcache import RecordCache, cache_file
 from .render import make_environment, render_fragment, render_page, template_digest
 from .search import CHUNK, SearchIndex, shard_name
-from .sources import CONTENT_DIR
+from .sources import CONTENT_DIR, Listing, list_content
 from .stamp import inputs_stamp
 from .templatecache import TemplateCache, template_cache
 from .themefiles import ThemeFiles
@@ -349,15 +349,18 @@ class Builder:
         """The base URL of the last successful build ("/" before any)."""
         return self.pages.site.config.base_url if self.pages else "/"
 
-    def build(self, changed: set[str] | None = None, *, clean: bool = False, stamp: str | None = None) -> BuildResult:
+    def build(self, changed: set[str] | None = None, *, clean: bool = False, stamp: str | None = None,
+              content: Listing | None = None) -> BuildResult:
         """Build after the given content paths changed (None: check every file).
 
-        `stamp`: the inputs stamp, if the caller took it before anything was read (else it is taken here)."""
+        `stamp`: the inputs stamp, if the caller took it before anything was read (else it is taken here), and
+        `content`, the listing it was taken from."""
         # A full first build records a stamp of its inputs (see stamp.py); later ones, which may have been
         # told of changes only in part, record none.
         root = self.project.root
         if stamp is None and changed is None and self.pages is None:
-            stamp = inputs_stamp(root, self.project.base_url,
+            content = list_content(root)
+            stamp = inputs_stamp(content, self.project.base_url,
                                  self.theme.files if self.theme else ThemeFiles.for_project(root))
         records = self.records if changed is None else None
         # The model is large and acyclic: cyclic garbage collection would rescan it again and again.
@@ -365,7 +368,7 @@ class Builder:
         try:
             if records is not None and not clean and not self.project.files:  # the first reading of this run
                 self.project.reuse(records.read())
-            result = self._build(changed, clean, stamp, records)
+            result = self._build(changed, clean, stamp, records, content)
         except BuildFailed:
             self._save_caches(records)  # what was parsed still holds: the fix of one file re-reads that file
             raise
@@ -386,8 +389,8 @@ class Builder:
             records.save(self.project.files, self.project.take_fresh())
 
     def _build(self, changed: set[str] | None, clean: bool, stamp: str | None,
-               records: RecordCache | None) -> BuildResult:
-        self.project.refresh(changed, self.progress)
+               records: RecordCache | None, content: Listing | None) -> BuildResult:
+        self.project.refresh(changed, self.progress, content)
         site = self.project.site()
         if self.theme is None:
             self.theme = LoadedTheme.for_project(self.project.root)
@@ -583,10 +586,11 @@ def _render_share(pages: SitePages, tree: OutputTree, specs: Iterable[PageSpec],
 
 
 def build(root: Path, output: Path | None = None, *, base_url: str | None = None, clean: bool = False,
-          progress: Progress | None = None, stamp: str | None = None) -> BuildResult:
+          progress: Progress | None = None, stamp: str | None = None, content: Listing | None = None,
+          ) -> BuildResult:
     """Build a project once (the `portfolio build` command), reusing what earlier runs parsed."""
     return Builder(Project(root, base_url), output, progress, RecordCache(cache_file(root)),
-                   one_off=True).build(clean=clean, stamp=stamp)
+                   one_off=True).build(clean=clean, stamp=stamp, content=content)
 
 
 def check(root: Path) -> int:

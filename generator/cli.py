@@ -62,15 +62,17 @@ def cmd_build(args: argparse.Namespace, console: Console) -> int:
     started = time.perf_counter()
     project = _source(args)
     output = Path(args.output).expanduser() if args.output else None
-    stamp = None
+    stamp = content = None
     if not args.clean and args.base_url is None and (project / SITE_CONFIG).is_file():
         from .output import check_output_location
+        from .sources import list_content
         from .stamp import inputs_stamp, unchanged_page_count
         from .themefiles import ThemeFiles
 
         folder = output or project / "site"
         check_output_location(folder, project)
-        stamp = inputs_stamp(project, None, ThemeFiles.for_project(project))
+        content = list_content(project)
+        stamp = inputs_stamp(content, None, ThemeFiles.for_project(project))
         count = unchanged_page_count(folder, stamp)
         if count is not None:  # nothing changed: done without loading the rendering machinery
             console.result(f"{count} pages (0 rendered, 0 files written, 0 removed) in "
@@ -79,7 +81,8 @@ def cmd_build(args: argparse.Namespace, console: Console) -> int:
             return EXIT_OK
     from .build import build
 
-    result = build(project, output, base_url=args.base_url, clean=args.clean, progress=console.progress, stamp=stamp)
+    result = build(project, output, base_url=args.base_url, clean=args.clean, progress=console.progress, stamp=stamp,
+                   content=content)
     for path in sorted(result.changed):
         console.detail(f"  wrote {path}")
     if result.processes > 1:

@@ -18,7 +18,7 @@ from .model import Asset, Author, NewsItem, Page, Paper, Site, SiteConfig
 from .pickling import pickled_by_fields
 from .readers.documents import parse_news, parse_page
 from .readers.native import parse_author, parse_paper, slug_from_path
-from .sources import ASSET, SITE_CONFIG, classify, decode, discover, load_bytes, signature
+from .sources import ASSET, SITE_CONFIG, Listing, classify, decode, list_content, load_bytes, signature
 from .workers import MIN_FILES, map_on_both_cores
 
 Progress = Callable[[str, int, int], None]  # (what is being done, items done, items in all)
@@ -66,15 +66,18 @@ class Project:
         fresh, self._fresh = self._fresh, {}
         return fresh
 
-    def refresh(self, changed: Iterable[str] | None = None, progress: Progress | None = None) -> set[str]:
-        """Re-read what changed: the given project-relative paths, or (None) every file whose stat moved.
+    def refresh(self, changed: Iterable[str] | None = None, progress: Progress | None = None,
+                content: Listing | None = None) -> set[str]:
+        """Re-read what changed: the given project-relative paths, or (None) every file whose stat moved, by
+        `content` if the caller has just listed it.
 
         Returns the paths whose records were re-read or dropped.
         """
         touched: set[str] = set()
         if changed is None:
-            found, errors = discover(self.root)
-            self.problems = {error.location.path: error for error in errors}
+            content = content or list_content(self.root)
+            found = content.found
+            self.problems = {error.location.path: error for error in content.errors}
             present = dict(found)
             for src_path in list(self.files):
                 if src_path not in present:
@@ -82,7 +85,7 @@ class Project:
                     touched.add(src_path)
             stale: list[tuple[str, str, tuple[int, int] | None]] = []
             for src_path, kind in found:
-                current = signature(self.root, src_path)
+                current = content.signatures[src_path]
                 loaded = self.files.get(src_path)
                 if loaded is None or loaded.signature != current:
                     stale.append((src_path, kind, current))

@@ -76,6 +76,21 @@ def discover(project: Path) -> tuple[list[tuple[str, str]], list[ContentError]]:
     return found, errors
 
 
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """The content files of a project at one moment, with their stats: the no-change check takes one and the
+    build that follows reads by it, so a CLI build walks and stats the content folder once."""
+
+    found: list[tuple[str, str]]  # see `discover`
+    errors: list[ContentError]
+    signatures: dict[str, tuple[int, int] | None]  # see `signature`
+
+
+def list_content(project: Path) -> Listing:
+    found, errors = discover(project)
+    return Listing(found, errors, {src_path: signature(project, src_path) for src_path, _ in found})
+
+
 def load_bytes(project: Path, src_path: str) -> tuple[bytes, str]:
     """A file's bytes and their sha1."""
     with open(os.path.join(project, src_path), "rb") as file:  # os.path, not Path: run for every content file

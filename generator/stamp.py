@@ -12,18 +12,17 @@ from pathlib import Path
 
 from . import __version__
 from .output import read_inputs_stamp
-from .sources import discover, signature
+from .sources import Listing
 from .themefiles import ThemeFiles
 
 
-def inputs_stamp(root: Path, base_url: str | None, theme: ThemeFiles) -> str | None:
+def inputs_stamp(content: Listing, base_url: str | None, theme: ThemeFiles) -> str | None:
     """A digest of what a build reads, from listings and stats (None when content files are misplaced)."""
-    found, errors = discover(root)
-    if errors:
+    if content.errors:
         return None
     digest = hashlib.sha1(f"{__version__} {base_url}\n".encode())
-    for src_path, _kind in found:
-        digest.update(f"{src_path} {signature(root, src_path)}\n".encode())
+    for src_path, signature in content.signatures.items():
+        digest.update(f"{src_path} {signature}\n".encode())
     for folder in theme.folders:
         for parent, dirs, files in os.walk(folder):
             dirs.sort()
