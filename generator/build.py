@@ -150,7 +150,8 @@ class SitePages:
         candidates = None
         if records_only and self.changed is not None:
             candidates = self.changed[0] | {"@" + slug for slug in self.changed[1]}
-        self.search: SearchIndex = SearchIndex(site, previous.search if previous is not None else None, candidates)
+        self.search: SearchIndex = SearchIndex(site, previous.search if previous is not None else None, candidates,
+                                               updatable=compared_later)
         self.search_layout: tuple[int, list[str]] = (self.search.chunk_count(), self.search.prefixes)
         self.specs: list[PageSpec]
         self.shards: range  # where the search term shards are in `specs` (the plan keeps them together)

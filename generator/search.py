@@ -118,9 +118,17 @@ def author_document(site: Site, slug: str) -> Document:
 class SearchIndex:
     """Documents and postings of one site; built from the previous build's index where that is cheaper."""
 
-    def __init__(self, site: Site, previous: SearchIndex | None = None, candidates: set[str] | None = None) -> None:
-        """`candidates`: when known, the only document keys that may have changed since `previous`."""
+    def __init__(self, site: Site, previous: SearchIndex | None = None, candidates: set[str] | None = None, *,
+                 updatable: bool = True) -> None:
+        """`candidates`: when known, the only document keys that may have changed since `previous`.
+
+        `updatable`: a later index may be made from this one. If not (a one-off build), each document keeps only
+        what its chunk shows: its terms are in the postings, and as a tuple each they took 10 MB at 10k papers
+        (and the time to hand half of them back from the second process)."""
         self.site = site
+        self.updatable = updatable
+        if previous is not None and not previous.updatable:
+            previous = None
         self.keys = _document_keys(site, previous)
         self.postings: dict[str, array[int]]  # term -> postings (see POSTINGS_TYPE)
         self.documents: list[Document]
@@ -165,6 +173,8 @@ class SearchIndex:
                 if found is None:
                     found = postings[term] = array(POSTINGS_TYPE)
                 found.append(above | fields)
+        if not self.updatable:
+            documents = [Document(d.kind, d.path, d.title, d.detail, (), b"") for d in documents]
         return documents, postings
 
     def _document(self, key: str) -> Document:

@@ -120,6 +120,24 @@ def test_the_search_index_made_on_two_cores_is_the_one_made_on_one(corpus: Path,
         [one.chunk(number) for number in range(one.chunk_count())]
 
 
+def test_a_one_off_search_index_writes_what_an_updatable_one_writes(corpus: Path) -> None:
+    """A one-off build's index drops each document's terms once they are in the postings: the files it makes
+    must not change, and an index made after it must not take it for a previous one it can update."""
+    project = Project(corpus)
+    project.refresh()
+    site = project.site()
+    kept = SearchIndex(site)
+    one_off = SearchIndex(site, updatable=False)
+    assert all(document.terms == () for document in one_off.documents)
+    after = SearchIndex(site, one_off, candidates=set())
+    for index in (one_off, after):
+        assert index.manifest() == kept.manifest()
+        assert [index.shard(prefix) for prefix in index.prefixes] == [kept.shard(prefix) for prefix in kept.prefixes]
+        assert [index.chunk(number) for number in range(index.chunk_count())] == \
+            [kept.chunk(number) for number in range(kept.chunk_count())]
+    assert after.documents == kept.documents
+
+
 def test_a_failure_in_the_child_reaches_the_parent_as_it_was(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(generator.workers, "worth_forking", lambda items, minimum: True)
 
