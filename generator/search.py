@@ -150,8 +150,11 @@ class SearchIndex:
         made = map_on_both_cores(self._block, blocks, 2 if len(self.keys) >= MIN_DOCUMENTS else len(blocks) + 1)
         self.documents = [document for documents, _ in made for document in documents]
         self.postings = {}
-        for _, postings in made:  # blocks in order: each term's documents stay in increasing order
-            for term, found in postings.items():
+        for _, (terms, sizes, flat) in made:  # blocks in order: each term's documents stay in increasing order
+            start = 0
+            for term, size in zip(terms, sizes):
+                found = flat[start:start + size]
+                start += size
                 known = self.postings.get(term)
                 if known is None:
                     self.postings[term] = found
@@ -162,8 +165,11 @@ class SearchIndex:
         self.changed_prefixes = self.changed_chunks = None  # everything may differ
         self._index_terms(None)
 
-    def _block(self, numbers: range) -> tuple[list[Document], dict[str, array[int]]]:
-        """The documents of a run of numbers, and their postings: the process that makes them indexes them too."""
+    def _block(self, numbers: range) -> tuple[list[Document], tuple[list[str], array[int], array[int]]]:
+        """The documents of a run of numbers, and their postings: the process that makes them indexes them too.
+
+        The postings come as their terms, their sizes and all of them in one array: a dict of an array per term
+        took twice as long to pass back from the second process (0.11 s against 0.06 s at 10k papers)."""
         documents = [self._document(self.keys[number]) for number in numbers]
         postings: dict[str, array[int]] = {}
         for number, document in zip(numbers, documents):
@@ -175,7 +181,10 @@ class SearchIndex:
                 found.append(above | fields)
         if not self.updatable:
             documents = [Document(d.kind, d.path, d.title, d.detail, (), b"") for d in documents]
-        return documents, postings
+        flat = array(POSTINGS_TYPE)
+        for found in postings.values():
+            flat.extend(found)
+        return documents, (list(postings), array(POSTINGS_TYPE, map(len, postings.values())), flat)
 
     def _document(self, key: str) -> Document:
         return author_document(self.site, key[1:]) if key.startswith("@") else paper_document(self.site, key)
