@@ -35,9 +35,13 @@ STATE_FILE = f"{STATE_DIR}/state"  # a snapshot of the records...
 STATE_LOG = f"{STATE_DIR}/state-log"  # ...and the changes appended since, so an edit writes only its own records
 JOURNAL_FILE = f"{STATE_DIR}/journal"
 INPUTS_FILE = f"{STATE_DIR}/inputs"  # what the generation was built from: "<stamp> <file count>"
-STATE_FORMAT = "research-portfolio output state 4"
-# Read, and rewritten as format 4: 3 held the records in one marshal object, 2 was a snapshot without a log.
-OLD_STATE_FORMATS = ("research-portfolio output state 3", "research-portfolio output state 2")
+STATE_FORMAT = "research-portfolio output state 5"
+# Read, and rewritten as format 5 by the next snapshot: 4 held its marshal objects back to back, which marshal
+# reads from a stream a string at a time (0.12 s against 0.03 s for 56,000 records); 3 held the records in one
+# marshal object, 2 was a snapshot without a log.
+OLD_STATE_FORMATS = tuple(f"research-portfolio output state {number}" for number in (4, 3, 2))
+_STATE_START = f"{STATE_FORMAT}\n".encode()  # then each marshal object after its length (_SIZE)
+_SIZE = struct.Struct("<Q")
 STATE_CHUNK = 20_000  # records per marshal object of a snapshot: in one, its bytes took 85 MB more at 100k papers
 SHARE_CHUNK = 20_000  # records per part a worker hands back (see TreeShare.parts)
 _FRAME = struct.Struct("<II")  # before each appended change: its length and CRC-32, so a torn append is seen
@@ -140,15 +144,17 @@ def _read_state(folder: Path) -> tuple[dict[str, FileRecord], str | None] | None
     next save then writes a whole snapshot. marshal, not pickle: reading it can build only plain values.
     """
     try:
-        snapshot = io.BytesIO(_read_small(folder / STATE_FILE))
-        raw = marshal.load(snapshot)
+        data = _read_small(folder / STATE_FILE)
+        objects = _sized_objects(memoryview(data), len(_STATE_START)) if data.startswith(_STATE_START) \
+            else _objects_back_to_back(io.BytesIO(data))
+        raw = next(objects)
         if raw.get("format") not in (STATE_FORMAT, *OLD_STATE_FORMATS):
             return None
         files = raw["files"]
         if not isinstance(files, dict):
             return None
-        for _ in range(raw.get("more", 0)):  # format 4: the rest of the records, in chunks
-            chunk = marshal.load(snapshot)
+        for _ in range(raw.get("more", 0)):  # formats 4 and 5: the rest of the records, in chunks
+            chunk = next(objects)
             if not isinstance(chunk, dict):
                 return None
             files.update(chunk)
@@ -156,8 +162,23 @@ def _read_state(folder: Path) -> tuple[dict[str, FileRecord], str | None] | None
         if not isinstance(log_id, str) or not _replay_log(folder / STATE_LOG, log_id, files):
             log_id = None
         return files, log_id
-    except (OSError, ValueError, EOFError, TypeError, AttributeError):
+    except (OSError, ValueError, EOFError, TypeError, AttributeError, StopIteration, struct.error):
         return None
+
+
+def _sized_objects(data: memoryview, offset: int) -> Iterator[Any]:
+    while offset < len(data):
+        (size,) = _SIZE.unpack_from(data, offset)
+        offset += _SIZE.size
+        if offset + size > len(data):
+            raise EOFError("a state file cut short")
+        yield marshal.loads(data[offset:offset + size])
+        offset += size
+
+
+def _objects_back_to_back(stream: io.BytesIO) -> Iterator[Any]:
+    while True:
+        yield marshal.load(stream)
 
 
 def _replay_log(log: Path, log_id: str, files: dict[str, FileRecord]) -> bool:
@@ -667,7 +688,9 @@ def _write_state(folder: Path, records: dict[str, FileRecord]) -> str:
                              "files": dict(itertools.islice(entries, STATE_CHUNK))}
     chunks = iter(lambda: dict(itertools.islice(entries, STATE_CHUNK)), {})
     (folder / STATE_DIR).mkdir(exist_ok=True)
-    _replace_file(folder / STATE_FILE, itertools.chain((marshal.dumps(state),), map(marshal.dumps, chunks)))
+    objects = map(marshal.dumps, itertools.chain((state,), chunks))
+    sized = (part for data in objects for part in (_SIZE.pack(len(data)), data))
+    _replace_file(folder / STATE_FILE, itertools.chain((_STATE_START,), sized))
     (folder / STATE_LOG).unlink(missing_ok=True)
     return log_id
 

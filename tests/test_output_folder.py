@@ -136,7 +136,18 @@ def test_the_output_state_holds_every_record_in_chunks_and_the_previous_format_s
     log_id = output._write_state(tmp_path, records)
     assert output._read_state(tmp_path) == (records, log_id)
     assert output._read_state(tmp_path / "elsewhere") is None
-    # Sites built before the chunks (format 3: one object) are still known as made by the generator.
+    whole = (tmp_path / output.STATE_FILE).read_bytes()
+    assert whole.startswith(f"{output.STATE_FORMAT}\n".encode())
+    (tmp_path / output.STATE_FILE).write_bytes(whole[:-1])  # cut short: not to be trusted
+    assert output._read_state(tmp_path) is None
+    # Sites built before the sizes (format 4: the chunks back to back) and before the chunks (format 3: one
+    # object) are still known as made by the generator.
+    chunks = [dict(list(records.items())[start:start + output.STATE_CHUNK])
+              for start in range(0, len(records), output.STATE_CHUNK)]
+    (tmp_path / output.STATE_FILE).write_bytes(b"".join(map(marshal.dumps, [
+        {"format": "research-portfolio output state 4", "log": log_id, "more": len(chunks) - 1, "files": chunks[0]},
+        *chunks[1:]])))
+    assert output._read_state(tmp_path) == (records, log_id)
     (tmp_path / output.STATE_FILE).write_bytes(marshal.dumps(
         {"format": "research-portfolio output state 3", "log": log_id, "files": records}))
     assert output._read_state(tmp_path) == (records, log_id)
