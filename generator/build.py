@@ -10,13 +10,15 @@ import gc
 import hashlib
 import itertools
 import threading
-from collections.abc import Callable, Iterable
+from array import array
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import overload
 
 from markupsafe import Markup
 
-from . import __version__, citations, feeds, urls
+from . import __version__, citations, feeds, shown, urls
 from .context import PAGE_KINDS, Facts, PageInputs, Theme, paper_item, site_inputs
 from .errors import BuildFailed, ContentError, quoted
 from .exports import EXPORT_KINDS
@@ -29,8 +31,10 @@ from .project import Progress, Project
 from .recordcache import RecordCache, cache_file
 from .render import make_environment, render_fragment, render_page, template_digest
 from .search import CHUNK, SearchIndex, shard_name
+from .shown import ShownBy
+from .shown import decode as decode_shown
 from .sources import CONTENT_DIR, Listing, list_content
-from .stamp import inputs_stamp
+from .stamp import inputs_stamp, theme_stamp
 from .templatecache import TemplateCache, template_cache
 from .themefiles import ThemeFiles
 from .urls import Urls
@@ -269,7 +273,14 @@ class SitePages:
         return (papers.isdisjoint(inputs.papers) and papers.isdisjoint(inputs.titles)
                 and authors.isdisjoint(inputs.authors))
 
-    def fingerprint(self, spec: PageSpec) -> str:
+    def inputs_of(self, spec: PageSpec) -> PageInputs | None:
+        """What the page's fingerprint is made of; None for files fingerprinted by their source instead."""
+        if spec.kind in COPIED_KINDS or spec.kind == "search_terms":
+            return None
+        return self.page_inputs(spec)
+
+    def fingerprint(self, spec: PageSpec, inputs: PageInputs | None = None) -> str:
+        """`inputs`: the page's, if the caller has them already (see `inputs_of`)."""
         if spec.kind == "static":
             return self.theme.static_digests[spec.key]
         if spec.kind == "asset":
@@ -280,7 +291,9 @@ class SitePages:
         if spec.kind == "search_terms":
             return self.search.shard_digest(spec.key, __version__)
         template = self.theme.template_digest(spec.template) if spec.template else spec.kind
-        text = "\n".join((self.shared_fingerprint, template, self.facts.of_page(self.page_inputs(spec))))
+        if inputs is None:
+            inputs = self.page_inputs(spec)
+        text = "\n".join((self.shared_fingerprint, template, self.facts.of_page(inputs)))
         return hashlib.sha1(text.encode()).hexdigest()
 
     def render(self, spec: PageSpec) -> bytes:
@@ -401,33 +414,43 @@ class Builder:
         tree = self.tree
         tree.begin()
         try:
-            to_check = pages.specs
+            order = sorted(pages.specs if pages.dirty is None or clean else pages.dirty, key=_render_order)
+            to_check: Sequence[tuple[int, PageSpec]] = _Numbered(order)
+            made: tuple[str, ...] | None = None  # see shown.made_from: set when this build makes a shown file
+            shown_file: Iterable[bytes] | None = None
             if pages.dirty is not None and not clean:
-                to_check = pages.dirty
-                tree.keep_all_except([*(spec.dest for spec in to_check), *pages.removed])
-            to_check = sorted(to_check, key=_render_order)
-            for template in {spec.template for spec in to_check if spec.template}:
+                tree.keep_all_except([*(spec.dest for spec in order), *pages.removed])
+            elif self.one_off:
+                made = shown.made_from(pages.shared_fingerprint, theme_stamp(self.theme.files), order,
+                                       self.project.base_url)
+                edited = None if clean else self._edited_pages(decode_shown(tree.live_shown()), made, order)
+                if edited is not None:
+                    to_check, shown_file = edited
+                    tree.keep_all_except(spec.dest for _, spec in to_check)
+            collecting = made is not None and shown_file is None
+            for template in {spec.template for _, spec in to_check if spec.template}:
                 self.theme.template_digest(template)  # here, not in each process: so the cache learns them all
             before = pages.images_processed
 
-            def render(share: Iterable[PageSpec], in_child: bool,
-                       ) -> tuple[int, list[ContentError], TreeShare | None, int, bool] | Parts:
+            def render(share: Iterable[tuple[int, PageSpec]], in_child: bool) -> WorkerResult | Parts:
+                noted = ShownBy() if collecting else None
                 if in_child:
                     # The records parsed are saved here, where the child starts: the parent takes more pages
                     # meanwhile, instead of saving them alone after the pages (5 s at 100k papers).
                     saves_records = records is not None and self.one_off
                     if saves_records:
                         self._save_records(records)
-                    rendered, errors, made = _render_share(pages, tree, share, clean, detached=True,
-                                                           forget=pages.forget_pieces)
+                    rendered, errors, share_made = _render_share(pages, tree, share, clean, detached=True,
+                                                                 forget=pages.forget_pieces, shown=noted)
                     pages.search.forget()  # before the result is pickled
-                    assert made is not None
-                    return Parts(itertools.chain([(rendered, errors, pages.images_processed - before, saves_records)],
-                                                 made.parts()))
-                done = _render_share(pages, tree, share, clean, forget=pages.forget_pieces if self.one_off else None)
+                    assert share_made is not None
+                    return Parts(itertools.chain([(rendered, errors, pages.images_processed - before, saves_records,
+                                                   noted.pages if noted else None)], share_made.parts()))
+                done = _render_share(pages, tree, share, clean, forget=pages.forget_pieces if self.one_off else None,
+                                     shown=noted)
                 if self.one_off:
                     pages.search.forget()  # before the child's result is read (at 10k papers, 8 MB less at the end)
-                return (*done, 0, False)
+                return (*done, 0, False, noted.pages if noted else None)
 
             progress = self.progress
             total = len(to_check)
@@ -442,22 +465,27 @@ class Builder:
             try:
                 shares = from_both_ends(render, to_check, MIN_PAGES,
                                         (lambda count: progress("Building pages", count, total)) if progress else None,
-                                        lambda theirs: tree.expect_share(spec.dest for spec in theirs))
+                                        lambda theirs: tree.expect_share(spec.dest for _, spec in theirs))
             finally:
                 gc.disable()
             if progress:
                 progress("Building pages", total, total)
             rendered, errors, records_saved = 0, [], False
-            for more, more_errors, share, images, saved in map(_from_worker, shares):
+            noted = ShownBy()
+            for more, more_errors, share, images, saved, shown_by in map(_from_worker, shares):
                 if share is not None:
                     tree.absorb(share)
                 pages.images_processed += images
                 rendered += more
                 errors += more_errors
                 records_saved |= saved
+                if shown_by is not None:
+                    noted.absorb(shown_by)
             if errors:
                 raise BuildFailed(errors)
-            stats = tree.commit(stamp)
+            if collecting and made is not None:
+                shown_file = shown.encode(made, self.project.digests(), noted.pages)
+            stats = tree.commit(stamp, shown_file)
         except BaseException:
             tree.abort()
             raise
@@ -465,7 +493,22 @@ class Builder:
         return BuildResult(self.output, len(pages.specs), rendered, stats.written, stats.removed,
                            tuple(stats.changed_paths), pages.images_processed, len(shares), records_saved)
 
-
+    def _edited_pages(self, stored: shown.Stored | None, made: tuple[str, ...], order: list[PageSpec],
+                      ) -> tuple[list[tuple[int, PageSpec]], Iterable[bytes]] | None:
+        """When the live generation's shown file says which pages show the papers that changed since it was
+        built, and nothing else changed (see shown.py): those pages and the search files, with the new
+        generation's shown file. None: every page must be checked."""
+        if stored is None or stored.made_from != made:
+            return None
+        papers = self.project.papers_changed_only(stored.digests)
+        if papers is None:
+            return None
+        positions = stored.positions(papers)
+        if positions and max(positions) >= len(order):
+            return None
+        positions.update(number for number, spec in enumerate(order) if spec.kind in SEARCH_KINDS)
+        edited = [(number, order[number]) for number in sorted(positions)]
+        return edited, shown.encode(made, self.project.digests(), stored.shown)
 
     def warm_up(self, lock: threading.Lock, stop: threading.Event) -> bool:
         """Prepare, in the background, what the first edits would otherwise pay for; False if there was nothing.
@@ -520,14 +563,38 @@ class Builder:
         return True
 
 
-def _from_worker(result: tuple[int, list[ContentError], TreeShare | None, int, bool] | Parts,
-                 ) -> tuple[int, list[ContentError], TreeShare | None, int, bool]:
+# A process's rendering: pages rendered, errors, its share of the output (from the second process), pictures
+# resized, whether it saved the parsed records, and which pages show each paper (see shown.ShownBy.pages).
+WorkerResult = tuple[int, list[ContentError], TreeShare | None, int, bool, "dict[str, array[int]] | None"]
+
+
+def _from_worker(result: WorkerResult | Parts) -> WorkerResult:
     """A process's rendering result: the second process's comes in parts (see TreeShare.parts)."""
     if not isinstance(result, Parts):
         return result
     parts = iter(result.parts)
-    rendered, errors, images, saved = next(parts)
-    return rendered, errors, TreeShare.from_parts(parts), images, saved
+    rendered, errors, images, saved, shown_by = next(parts)
+    return rendered, errors, TreeShare.from_parts(parts), images, saved, shown_by
+
+
+class _Numbered(Sequence[tuple[int, PageSpec]]):
+    """Pages with their positions in the list, made as they are asked for (a list of pairs: 50 MB at 100k)."""
+
+    def __init__(self, specs: Sequence[PageSpec]) -> None:
+        self.specs = specs
+
+    def __len__(self) -> int:
+        return len(self.specs)
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[int, PageSpec]: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[tuple[int, PageSpec]]: ...
+
+    def __getitem__(self, index: int | slice) -> tuple[int, PageSpec] | Sequence[tuple[int, PageSpec]]:
+        if isinstance(index, slice):
+            return [(number, self.specs[number]) for number in range(len(self.specs))[index]]
+        return (index if index >= 0 else index + len(self.specs)), self.specs[index]
 
 
 def _pieces_used(spec: PageSpec) -> int:
@@ -548,20 +615,22 @@ def _render_order(spec: PageSpec) -> tuple[int, int]:
     return 1, _pieces_used(spec)
 
 
-def _render_share(pages: SitePages, tree: OutputTree, specs: Iterable[PageSpec], clean: bool, *,
-                  detached: bool = False, forget: Callable[[], None] | None = None,
+def _render_share(pages: SitePages, tree: OutputTree, specs: Iterable[tuple[int, PageSpec]], clean: bool, *,
+                  detached: bool = False, forget: Callable[[], None] | None = None, shown: ShownBy | None = None,
                   ) -> tuple[int, list[ContentError], TreeShare | None]:
-    """Render the pages of `specs` that changed into the staging folder: (rendered, errors, worker's share).
+    """Render the pages of `specs` (with their positions) that changed into the staging folder: (rendered,
+    errors, worker's share).
 
     `forget`, for a process that ends after this: called between groups of pages made of different remembered
     pieces (see `_pieces_used`; the pages come in groups, see `_render_order`). At 100k papers the pieces of
-    one group take hundreds of megabytes; this way the build holds one group's at a time."""
+    one group take hundreds of megabytes; this way the build holds one group's at a time. `shown`: notes the
+    papers each page shows (a build without a previous one, which fingerprints every page)."""
     if detached:
         tree.start_share()
     rendered = 0
     errors: list[ContentError] = []
     group = 0
-    for spec in specs:
+    for position, spec in specs:
         if forget is not None and _pieces_used(spec) != group:
             group = _pieces_used(spec)
             forget()
@@ -569,7 +638,10 @@ def _render_share(pages: SitePages, tree: OutputTree, specs: Iterable[PageSpec],
         if not clean and previous is not None and pages.unchanged_since_previous(spec):
             tree.keep(spec.dest)
             continue
-        fingerprint = pages.fingerprint(spec)
+        inputs = pages.inputs_of(spec)
+        if shown is not None and inputs is not None:
+            shown.note(position, inputs.papers)
+        fingerprint = pages.fingerprint(spec, inputs)
         if not clean and previous is not None and previous[FINGERPRINT] == fingerprint:
             tree.keep(spec.dest)
             continue

@@ -34,6 +34,7 @@ STATE_DIR = ".portfolio"
 STATE_FILE = f"{STATE_DIR}/state"  # a snapshot of the records...
 STATE_LOG = f"{STATE_DIR}/state-log"  # ...and the changes appended since, so an edit writes only its own records
 JOURNAL_FILE = f"{STATE_DIR}/journal"
+SHOWN_FILE = f"{STATE_DIR}/shown"  # which pages show each paper, for the next CLI build (see shown.py)
 INPUTS_FILE = f"{STATE_DIR}/inputs"  # what the generation was built from: "<stamp> <file count>"
 STATE_FORMAT = "research-portfolio output state 5"
 # Read, and rewritten as format 5 by the next snapshot: 4 held its marshal objects back to back, which marshal
@@ -145,7 +146,7 @@ def _read_state(folder: Path) -> tuple[dict[str, FileRecord], str | None] | None
     """
     try:
         data = _read_small(folder / STATE_FILE)
-        objects = _sized_objects(memoryview(data), len(_STATE_START)) if data.startswith(_STATE_START) \
+        objects = sized_objects(memoryview(data), len(_STATE_START)) if data.startswith(_STATE_START) \
             else _objects_back_to_back(io.BytesIO(data))
         raw = next(objects)
         if raw.get("format") not in (STATE_FORMAT, *OLD_STATE_FORMATS):
@@ -166,7 +167,14 @@ def _read_state(folder: Path) -> tuple[dict[str, FileRecord], str | None] | None
         return None
 
 
-def _sized_objects(data: memoryview, offset: int) -> Iterator[Any]:
+def sized(objects: Iterable[Any]) -> Iterator[bytes]:
+    """Each object in marshal's format after its size: read back from memory in one pass (`sized_objects`)."""
+    for data in map(marshal.dumps, objects):
+        yield _SIZE.pack(len(data))
+        yield data
+
+
+def sized_objects(data: memoryview, offset: int) -> Iterator[Any]:
     while offset < len(data):
         (size,) = _SIZE.unpack_from(data, offset)
         offset += _SIZE.size
@@ -257,6 +265,14 @@ def _write_inputs_stamp(folder: Path, stamp: str | None, count: int) -> None:
         target.unlink(missing_ok=True)
         return
     _replace_file(target, f"{stamp} {count}\n".encode("ascii"))
+
+
+def _write_shown(folder: Path, shown: Iterable[bytes] | None) -> None:
+    target = folder / SHOWN_FILE
+    if shown is None:
+        target.unlink(missing_ok=True)
+    else:
+        _replace_file(target, shown)
 
 
 def _is_ours(folder: Path) -> bool:
@@ -406,6 +422,13 @@ class OutputTree:
         journal = os.open(self.staging / JOURNAL_FILE, flags, 0o666)
         self._journal = os.fdopen(journal, "a", encoding="utf-8")  # closed in commit() or abort()
 
+    def live_shown(self) -> bytes | None:
+        """The live generation's shown file (see shown.py), if it has one."""
+        try:
+            return _read_small(self.output / SHOWN_FILE)
+        except OSError:
+            return None
+
     def previous(self, dest: str) -> FileRecord | None:
         return self.live.get(dest)
 
@@ -530,11 +553,12 @@ class OutputTree:
         with contextlib.suppress(FileExistsError):  # a worker process may make it at the same moment
             os.mkdir(path)
 
-    def commit(self, inputs_stamp: str | None = None) -> WriteStats:
+    def commit(self, inputs_stamp: str | None = None, shown: Iterable[bytes] | None = None) -> WriteStats:
         """Make the staging generation complete and swap it in; the old site becomes the staging folder.
 
         `inputs_stamp` names the inputs this generation was made from (see stamp.py), so that the next
-        build can tell that nothing changed without reading anything.
+        build can tell that nothing changed without reading anything; `shown`, the new generation's shown
+        file (see shown.py), if the build made one.
         """
         removed = self._removed()
         self.stats.removed = len(removed)
@@ -547,8 +571,10 @@ class OutputTree:
             self.live = self.new  # the same files, and from here on the records on disk, whatever fails below
             if self.output.exists():
                 _write_inputs_stamp(self.output, inputs_stamp, len(self.new))
+                if shown is not None:  # else the live one stays: it was made with these very files
+                    _write_shown(self.output, shown)
             staged = {**self.staged, **self.new}
-            self._finish_staging(staged, None if changed is None else self._behind | changed, None)
+            self._finish_staging(staged, None if changed is None else self._behind | changed, None, None)
             self.staged = staged
             self._behind = {dest for dest in self._behind if dest not in self.new}
             return self.stats
@@ -559,7 +585,7 @@ class OutputTree:
         for dest in stale:
             self._remove(dest)
         _remove_empty_parents(self.staging, stale)
-        self._finish_staging(self.new, None if changed is None else self._behind | changed, inputs_stamp)
+        self._finish_staging(self.new, None if changed is None else self._behind | changed, inputs_stamp, shown)
         if self.output.exists():
             _exchange(self.staging, self.output)
             self.staged, self.live = self.live, self.new
@@ -599,7 +625,7 @@ class OutputTree:
         self._staged_log = None  # the records in memory now lack some on disk: the next save writes them all
 
     def _finish_staging(self, records: dict[str, FileRecord], changed: set[str] | None,
-                        inputs_stamp: str | None) -> None:
+                        inputs_stamp: str | None, shown: Iterable[bytes] | None) -> None:
         """Record the staging folder's new generation; `changed`: the only records that may differ (None: any)."""
         assert self._journal is not None
         self._journal.close()
@@ -607,6 +633,7 @@ class OutputTree:
         self._staged_log = _save_state(self.staging, records, self.staged, changed, self._staged_log)
         self._staging_unrecorded = False
         _write_inputs_stamp(self.staging, inputs_stamp, len(records))
+        _write_shown(self.staging, shown)  # an older generation's, if not replaced
         (self.staging / JOURNAL_FILE).unlink()
 
 
@@ -688,9 +715,7 @@ def _write_state(folder: Path, records: dict[str, FileRecord]) -> str:
                              "files": dict(itertools.islice(entries, STATE_CHUNK))}
     chunks = iter(lambda: dict(itertools.islice(entries, STATE_CHUNK)), {})
     (folder / STATE_DIR).mkdir(exist_ok=True)
-    objects = map(marshal.dumps, itertools.chain((state,), chunks))
-    sized = (part for data in objects for part in (_SIZE.pack(len(data)), data))
-    _replace_file(folder / STATE_FILE, itertools.chain((_STATE_START,), sized))
+    _replace_file(folder / STATE_FILE, itertools.chain((_STATE_START,), sized(itertools.chain((state,), chunks))))
     (folder / STATE_LOG).unlink(missing_ok=True)
     return log_id
 

@@ -55,6 +55,7 @@ class Project:
         self._linked: Site | None = None  # the last site linked without errors
         self._replaced: dict[str, Record | None] = {}  # records re-read since then
         self._earlier: dict[str, LoadedFile] = {}  # files as an earlier run read them (see recordcache.py)
+        self._superseded: dict[str, LoadedFile] = {}  # of those, the ones whose bytes have changed since
         self._fresh: dict[str, LoadedFile] = {}  # files parsed, not reused, since `take_fresh`
 
     def reuse(self, earlier: dict[str, LoadedFile]) -> None:
@@ -90,6 +91,8 @@ class Project:
                 if loaded is None or loaded.signature != current:
                     stale.append((src_path, kind, current))
             reused = {item[0]: file for item in stale if (file := self._reusable(*item)) is not None}
+            self._superseded = {src_path: self._earlier[src_path] for src_path, _, _ in stale
+                                if src_path not in reused and src_path in self._earlier}
             self._earlier = {}
             parsed = dict(self._load_all([item for item in stale if item[0] not in reused], progress))
             for src_path, _, _ in stale:  # kept in the order found, as a run that parses everything keeps them
@@ -114,6 +117,30 @@ class Project:
             self._read(src_path, file_kind, current)
             touched.add(src_path)
         return touched
+
+    def digests(self) -> dict[str, str]:
+        """The digest of each file's bytes as read, by path."""
+        return {src_path: loaded.digest for src_path, loaded in self.files.items()}
+
+    def papers_changed_only(self, earlier: dict[str, str]) -> set[str] | None:
+        """The slugs of the papers whose files differ from the `earlier` digests (see `digests`), when nothing
+        else differs and no change can alter a link or order (see `_relinked_papers_only`); else None.
+
+        Tells a CLI build which papers an edit touched since a build of its own, whose site it does not hold:
+        the records of that build come from the record cache, and only if their digests match."""
+        if self.problems or self.files.keys() != earlier.keys():
+            return None
+        papers: set[str] = set()
+        for src_path, loaded in self.files.items():
+            if loaded.digest == earlier[src_path]:
+                continue
+            old = self._superseded.get(src_path)
+            if old is None or old.digest != earlier[src_path] or old.errors or loaded.errors \
+                    or not isinstance(old.record, Paper) or not isinstance(loaded.record, Paper) \
+                    or _link_key(old.record) != _link_key(loaded.record):
+                return None
+            papers.add(loaded.record.slug)
+        return papers
 
     def _load_all(self, stale: list[tuple[str, str, tuple[int, int] | None]], progress: Progress | None,
                   ) -> list[tuple[str, LoadedFile | None]]:

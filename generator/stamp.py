@@ -23,6 +23,13 @@ def inputs_stamp(content: Listing, base_url: str | None, theme: ThemeFiles) -> s
     digest = hashlib.sha1(f"{__version__} {base_url}\n".encode())
     for src_path, signature in content.signatures.items():
         digest.update(f"{src_path} {signature}\n".encode())
+    digest.update(theme_stamp(theme).encode())
+    return digest.hexdigest()
+
+
+def theme_stamp(theme: ThemeFiles) -> str:
+    """A digest of the theme's files from their stats: a template or static file edited, added or removed."""
+    digest = hashlib.sha1()
     for folder in theme.folders:
         for parent, dirs, files in os.walk(folder):
             dirs.sort()

@@ -64,6 +64,30 @@ def write_files(root: Path, files: dict[str, str]) -> None:
         path.write_text(text, encoding="utf-8")
 
 
+def pages_checked_by_build(monkeypatch: pytest.MonkeyPatch, root: Path, output: Path) -> set[str]:
+    """The pages a one-off build (as `portfolio build` makes) fingerprints to find what changed."""
+    from generator.build import SitePages, build
+
+    checked: set[str] = set()
+    fingerprint = SitePages.fingerprint
+
+    def noted(pages: SitePages, spec, inputs=None):  # type: ignore[no-untyped-def]
+        checked.add(spec.dest)
+        return fingerprint(pages, spec, inputs)
+
+    monkeypatch.setattr(SitePages, "fingerprint", noted)
+    build(root, output)
+    monkeypatch.undo()
+    return checked
+
+
+def append_a_sentence_it_has(paper: Path) -> None:
+    """An edit to a paper's abstract alone that adds no word the site lacks (so no new search file)."""
+    text = paper.read_text("utf-8")
+    sentence = text.rstrip().rsplit("\n", 1)[-1].split(". ")[0].rstrip(".") + "."
+    paper.write_text(text.rstrip("\n") + f" {sentence}\n", "utf-8")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def picture_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Resized pictures are cached per user; tests get their own cache, not the developer's."""

@@ -12,16 +12,17 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
-from conftest import REPO, run_portfolio
+from conftest import REPO, append_a_sentence_it_has, pages_checked_by_build, run_portfolio
 
 import generator.build
 import generator.output
 import generator.workers
-from generator.build import Builder, build
+from generator.build import Builder, LoadedTheme, SitePages, build
 from generator.errors import BuildFailed
-from generator.output import TreeShare, WriteStats
+from generator.output import SHOWN_FILE, TreeShare, WriteStats
 from generator.project import Project
 from generator.search import SearchIndex
+from generator.shown import decode
 from generator.workers import ChildFailed, Parts, from_both_ends, on_both_cores
 
 
@@ -53,6 +54,33 @@ def test_two_processes_write_the_same_bytes_as_one(corpus: Path, tmp_path: Path,
     # The records the two processes kept are complete: a later build finds nothing to redo.
     again = Builder(Project(corpus), tmp_path / "two").build()
     assert (again.rendered, again.written) == (0, 0)
+
+
+def test_an_edit_after_a_two_process_build_checks_the_pages_both_processes_noted(
+        corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Which pages show each paper is noted by both processes as they fingerprint their pages (see shown.py):
+    the next `portfolio build` after an abstract edit checks those pages only, and every page it changes."""
+    project = tmp_path / "project"
+    shutil.copytree(corpus, project)
+    first = run_portfolio("-v", "build", "--source", str(project), "--output", str(tmp_path / "site"))
+    assert first.returncode == 0 and "rendered in 2 processes" in first.stdout, first.stderr
+    before = tree(tmp_path / "site")
+    stored = decode((tmp_path / "site" / SHOWN_FILE).read_bytes())
+    content = Project(project)
+    content.refresh()
+    pages = SitePages(LoadedTheme.for_project(project), content.site(), project)
+    shown = [inputs.papers for spec in pages.specs if (inputs := pages.inputs_of(spec)) is not None]
+    assert stored is not None and sum(map(len, stored.shown.values())) == 4 * sum(map(len, shown))
+    paper = min((project / "content/papers").glob("*.md"))
+    append_a_sentence_it_has(paper)
+    checked = pages_checked_by_build(monkeypatch, project, tmp_path / "site")
+    after = tree(tmp_path / "site")
+    changed = {dest for dest in after if before.get(dest) != after[dest]}
+    assert f"papers/{paper.stem}/index.html" in changed and changed <= checked
+    assert {"authors", "papers"} <= {dest.split("/")[0] for dest in changed}
+    assert len({dest for dest in checked if not dest.startswith("search/")}) < len(after) / 20
+    assert build(project, tmp_path / "clean", clean=True).processes == 2
+    assert after == tree(tmp_path / "clean")
 
 
 def test_a_preview_build_on_two_processes_then_an_edit_make_the_clean_build(corpus: Path, tmp_path: Path,

@@ -7,11 +7,13 @@ import random
 from pathlib import Path
 
 import pytest
+from conftest import append_a_sentence_it_has, pages_checked_by_build
 
-from generator.build import Builder, LoadedTheme, SitePages
+from generator.build import Builder, LoadedTheme, SitePages, build
 from generator.errors import BuildFailed
-from generator.output import STATE_LOG, OutputTree
+from generator.output import SHOWN_FILE, STATE_LOG, OutputTree
 from generator.project import Project
+from generator.shown import decode, encode
 
 NAMES = ["Ada Lovelace", "Alan Turing", "Grace Hopper", "Edsger Dijkstra", "Barbara Liskov", "Donald Knuth"]
 CATEGORIES = ["cs.LG", "cs.CV", "cs.CL", "stat.ML"]
@@ -125,6 +127,7 @@ def test_random_edit_sequences_build_the_same_bytes_as_clean_builds(tmp_path: Pa
     polled = Builder(Project(scratch.root), tmp_path / "polled")  # finds changes itself, as `portfolio build` does
     watched.build()
     polled.build()
+    build(scratch.root, tmp_path / "cli")  # a new process each time, as `portfolio build` is (see shown.py)
     broken: set[str] = set()
     for step in range(14):
         changed = scratch.random_edit() | broken
@@ -136,16 +139,20 @@ def test_random_edit_sequences_build_the_same_bytes_as_clean_builds(tmp_path: Pa
             assert tree(tmp_path / "watched") == before, f"step {step}: a failed build changed the site"
             with pytest.raises(BuildFailed):
                 polled.build()
+            with pytest.raises(BuildFailed):
+                build(scratch.root, tmp_path / "cli")
             (scratch.root / min(changed)).write_text(  # repair the broken file
                 (scratch.root / min(changed)).read_text().replace("category: [unclosed", "category:"))
             continue
         broken = set()
         polled.build()
+        build(scratch.root, tmp_path / "cli")
         clean = Builder(Project(scratch.root), tmp_path / f"clean-{step}")
         clean.build()
         expected = tree(tmp_path / f"clean-{step}")
         assert tree(tmp_path / "watched") == expected, f"step {step}: incremental (watched) differs from clean"
         assert tree(tmp_path / "polled") == expected, f"step {step}: incremental (polled) differs from clean"
+        assert tree(tmp_path / "cli") == expected, f"step {step}: one-off build after an edit differs from clean"
 
 
 def test_unchanged_pages_keep_their_files_and_mtimes(tmp_path: Path) -> None:
@@ -263,3 +270,61 @@ def test_a_dropped_build_leaves_the_kept_one_comparing_as_before(example_project
     # The next build (here with an author edited too) lists the new prefix: its manifest must be made again.
     again = SitePages(theme, dataclasses.replace(edited, authors=dict(edited.authors)), root, good)
     assert not again.unchanged_since_previous(manifest)
+
+
+def test_a_one_off_build_after_an_abstract_edit_checks_only_the_pages_that_show_the_paper(
+        example_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`portfolio build` after an edit to papers' text alone fingerprints their pages and the search files, not
+    the site (the pages showing each paper are kept with the output); after any other edit, every page."""
+    root, output = example_project, tmp_path / "site"
+    everything = pages_checked_by_build(monkeypatch, root, output)
+    paper = root / "content/papers/drop-upcycling-training-sparse-mixture-of-experts.md"
+    other = "papers/taid-temporally-adaptive-interpolated-distillation/index.html"
+    text = paper.read_text("utf-8")
+    append_a_sentence_it_has(paper)
+    checked = pages_checked_by_build(monkeypatch, root, output)
+    assert "papers/drop-upcycling-training-sparse-mixture-of-experts/index.html" in checked
+    pages = {dest for dest in checked if not dest.startswith("search/")}  # the search files are checked by content
+    assert other not in pages and len(pages) < 20, sorted(pages)
+    build(root, tmp_path / "clean", clean=True)
+    assert tree(output) == tree(tmp_path / "clean")
+
+    # A preview's build leaves no record of which page shows what, not even one that an older generation left in
+    # the folder it builds in: the next one-off build checks every page.
+    paper.write_text(text.replace("title: '", "title: 'Previewed ", 1), "utf-8")
+    Builder(Project(root), output).build()
+    paper.write_text(text, "utf-8")  # as the first build read it
+    assert pages_checked_by_build(monkeypatch, root, output) == everything
+    build(root, tmp_path / "original", clean=True)
+    assert tree(output) == tree(tmp_path / "original")
+
+    # A title moves the paper in lists and changes every link to it: every page is checked.
+    paper.write_text(text.replace("title: '", "title: 'Renamed ", 1), "utf-8")
+    pages_checked_by_build(monkeypatch, root, output)  # records which pages show what, after the preview's build
+    paper.write_text(text.replace("title: '", "title: 'Renamed Again ", 1), "utf-8")
+    assert pages_checked_by_build(monkeypatch, root, output) == everything
+    build(root, tmp_path / "clean", clean=True)
+    assert tree(output) == tree(tmp_path / "clean")
+
+
+@pytest.mark.parametrize("damage", ["cut short", "another format", "positions torn"])
+def test_a_damaged_record_of_what_pages_show_makes_the_next_build_check_every_page(
+        example_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str) -> None:
+    root, output = example_project, tmp_path / "site"
+    everything = pages_checked_by_build(monkeypatch, root, output)
+    shown = output / SHOWN_FILE
+    data = shown.read_bytes()
+    if damage == "cut short":
+        shown.write_bytes(data[:len(data) // 2])
+    elif damage == "another format":
+        shown.write_bytes(data.replace(b"shown 1\n", b"shown 0\n", 1))
+    else:  # a page position that is not whole: three bytes of four
+        stored = decode(data)
+        assert stored is not None
+        slug = next(iter(stored.shown))
+        torn = {**stored.shown, slug: stored.shown[slug][:-1]}
+        shown.write_bytes(b"".join(encode(stored.made_from, stored.digests, torn)))
+    append_a_sentence_it_has(root / "content/papers/drop-upcycling-training-sparse-mixture-of-experts.md")
+    assert pages_checked_by_build(monkeypatch, root, output) == everything
+    build(root, tmp_path / "clean", clean=True)
+    assert tree(output) == tree(tmp_path / "clean")
