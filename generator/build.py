@@ -10,7 +10,6 @@ import gc
 import hashlib
 import itertools
 import threading
-from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -445,12 +444,12 @@ class Builder:
                     pages.search.forget()  # before the result is pickled
                     assert share_made is not None
                     return Parts(itertools.chain([(rendered, errors, pages.images_processed - before, saves_records,
-                                                   noted.pages if noted else None)], share_made.parts()))
+                                                   noted.table() if noted else None)], share_made.parts()))
                 done = _render_share(pages, tree, share, clean, forget=pages.forget_pieces if self.one_off else None,
                                      shown=noted)
                 if self.one_off:
                     pages.search.forget()  # before the child's result is read (at 10k papers, 8 MB less at the end)
-                return (*done, 0, False, noted.pages if noted else None)
+                return (*done, 0, False, noted.table() if noted else None)
 
             progress = self.progress
             total = len(to_check)
@@ -471,20 +470,20 @@ class Builder:
             if progress:
                 progress("Building pages", total, total)
             rendered, errors, records_saved = 0, [], False
-            noted = ShownBy()
-            for more, more_errors, share, images, saved, shown_by in map(_from_worker, shares):
+            tables: list[shown.Table] = []
+            for more, more_errors, share, images, saved, table in map(_from_worker, shares):
                 if share is not None:
                     tree.absorb(share)
                 pages.images_processed += images
                 rendered += more
                 errors += more_errors
                 records_saved |= saved
-                if shown_by is not None:
-                    noted.absorb(shown_by)
+                if table is not None:
+                    tables.append(table)
             if errors:
                 raise BuildFailed(errors)
             if collecting and made is not None:
-                shown_file = shown.encode(made, self.project.digests(), noted.pages)
+                shown_file = shown.encode(made, self.project.digests(), len(self.project.files), tables)
             stats = tree.commit(stamp, shown_file)
         except BaseException:
             tree.abort()
@@ -508,7 +507,7 @@ class Builder:
             return None
         positions.update(number for number, spec in enumerate(order) if spec.kind in SEARCH_KINDS)
         edited = [(number, order[number]) for number in sorted(positions)]
-        return edited, shown.encode(made, self.project.digests(), stored.shown)
+        return edited, shown.encode(made, self.project.digests(), len(self.project.files), [shown.table(stored.shown)])
 
     def warm_up(self, lock: threading.Lock, stop: threading.Event) -> bool:
         """Prepare, in the background, what the first edits would otherwise pay for; False if there was nothing.
@@ -564,8 +563,8 @@ class Builder:
 
 
 # A process's rendering: pages rendered, errors, its share of the output (from the second process), pictures
-# resized, whether it saved the parsed records, and which pages show each paper (see shown.ShownBy.pages).
-WorkerResult = tuple[int, list[ContentError], TreeShare | None, int, bool, "dict[str, array[int]] | None"]
+# resized, whether it saved the parsed records, and which pages show each paper (see shown.Table).
+WorkerResult = tuple[int, list[ContentError], TreeShare | None, int, bool, shown.Table | None]
 
 
 def _from_worker(result: WorkerResult | Parts) -> WorkerResult:
@@ -573,8 +572,8 @@ def _from_worker(result: WorkerResult | Parts) -> WorkerResult:
     if not isinstance(result, Parts):
         return result
     parts = iter(result.parts)
-    rendered, errors, images, saved, shown_by = next(parts)
-    return rendered, errors, TreeShare.from_parts(parts), images, saved, shown_by
+    rendered, errors, images, saved, table = next(parts)
+    return rendered, errors, TreeShare.from_parts(parts), images, saved, table
 
 
 class _Numbered(Sequence[tuple[int, PageSpec]]):

@@ -7,7 +7,7 @@ watcher saw, so an edit costs one file read however large the site is.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -118,9 +118,9 @@ class Project:
             touched.add(src_path)
         return touched
 
-    def digests(self) -> dict[str, str]:
-        """The digest of each file's bytes as read, by path."""
-        return {src_path: loaded.digest for src_path, loaded in self.files.items()}
+    def digests(self) -> Iterator[tuple[str, str]]:
+        """Each file's path and the digest of its bytes as read (as many as `files`)."""
+        return ((src_path, loaded.digest) for src_path, loaded in self.files.items())
 
     def papers_changed_only(self, earlier: dict[str, str]) -> set[str] | None:
         """The slugs of the papers whose files differ from the `earlier` digests (see `digests`), when nothing

@@ -11,8 +11,9 @@ checks only those papers' pages and the search files: every other page shows not
 from __future__ import annotations
 
 import hashlib
+import itertools
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,7 @@ from .plan import PageSpec
 
 FORMAT = "research-portfolio shown 1"
 POSITION = "I"  # array type of a page's position in the build's page order
+CHUNK = 20_000  # table entries per marshal object
 
 
 class ShownBy:
@@ -37,31 +39,50 @@ class ShownBy:
                 found = pages[slug] = array(POSITION)
             found.append(position)
 
-    def absorb(self, other: dict[str, array[int]]) -> None:
-        """Take over what another process noted (its `pages`), copying only what both noted."""
-        pages = self.pages
-        for slug, found in other.items():
-            mine = pages.get(slug)
-            if mine is None:
-                pages[slug] = found
-            else:
-                mine.extend(found)
+    def table(self) -> Table:
+        return table(self.pages)
+
+
+@dataclass(frozen=True)
+class Table:
+    """Which pages show each paper, as one process noted them, in the shown file's format: the entries in
+    marshal chunks (a paper noted by both processes has an entry in each table). Encoded where it was noted,
+    so that neither the second process's result nor the end of the build holds the arrays (at 100k papers,
+    30 MB of them)."""
+
+    entries: int
+    chunks: list[bytes]
+
+
+def table(pages: Mapping[str, bytes] | Mapping[str, array[int]]) -> Table:
+    """`pages`: slug -> positions (marshal stores an array as its bytes)."""
+    return Table(len(pages), list(sized(_chunks(pages.items()))))
 
 
 def made_from(shared_fingerprint: str, theme_stamp: str, order: Sequence[PageSpec], base_url: str | None,
               ) -> tuple[str, ...]:
     """What else a generation's pages were made from: the shared inputs, the theme, the base-URL override, and
     the pages themselves in the order their positions count."""
-    plan = hashlib.sha1("\n".join(spec.dest for spec in order).encode()).hexdigest()
-    return shared_fingerprint, theme_stamp, plan, str(base_url)
+    plan = hashlib.sha1()
+    for start in range(0, len(order), CHUNK):  # not joined whole: at 100k papers, 28 MB of text and as much again
+        plan.update("".join(f"{spec.dest}\n" for spec in order[start:start + CHUNK]).encode())
+    return shared_fingerprint, theme_stamp, plan.hexdigest(), str(base_url)
 
 
-def encode(made: tuple[str, ...], digests: dict[str, str], shown: dict[str, bytes] | dict[str, array[int]],
-           ) -> Iterator[bytes]:
-    """The shown file: `made` (see `made_from`), the digest of each content file read, and which pages show
-    each paper (`ShownBy.pages`; marshal stores each array as its bytes)."""
+def encode(made: tuple[str, ...], digests: Iterable[tuple[str, str]], digest_count: int,
+           tables: Sequence[Table]) -> Iterator[bytes]:
+    """The shown file: `made` (see `made_from`), the digest of each content file read (path, digest), and
+    which pages show each paper. The digests go in chunks too: whole, their bytes took 15 MB at 100k papers."""
+    head = {"made_from": made, "digests": digest_count, "shown": sum(part.entries for part in tables)}
     yield f"{FORMAT}\n".encode()
-    yield from sized(({"made_from": made}, digests, shown))
+    yield from sized(itertools.chain((head,), _chunks(digests), ({},)))
+    for part in tables:
+        yield from part.chunks
+
+
+def _chunks(pairs: Iterable[tuple[str, Any]]) -> Iterator[dict[str, Any]]:
+    entries = iter(pairs)
+    return iter(lambda: dict(itertools.islice(entries, CHUNK)), {})
 
 
 @dataclass(frozen=True)
@@ -85,13 +106,26 @@ def decode(data: bytes | None) -> Stored | None:
     start = f"{FORMAT}\n".encode()
     if data is None or not data.startswith(start):
         return None
-    try:
-        head, digests, shown = sized_objects(memoryview(data), len(start))
-        made: Any = head["made_from"]
-    except (ValueError, EOFError, TypeError, KeyError):
-        return None
+    digests: dict[str, str] = {}
+    shown: dict[str, bytes] = {}
+    entries = 0
     size = array(POSITION).itemsize
-    if not (isinstance(made, tuple) and isinstance(digests, dict) and isinstance(shown, dict)
-            and all(isinstance(data, bytes) and len(data) % size == 0 for data in shown.values())):
+    try:
+        objects = sized_objects(memoryview(data), len(start))
+        head = next(objects)
+        made: Any = head["made_from"]
+        for chunk in objects:
+            if not chunk:  # the end of the digests
+                break
+            digests.update(chunk)
+        for chunk in objects:
+            entries += len(chunk)
+            for slug, positions in chunk.items():
+                if not isinstance(positions, bytes) or len(positions) % size:
+                    return None
+                shown[slug] = shown.get(slug, b"") + positions
+    except (ValueError, EOFError, TypeError, KeyError, StopIteration, AttributeError):
+        return None
+    if not isinstance(made, tuple) or (len(digests), entries) != (head["digests"], head["shown"]):
         return None
     return Stored(made, digests, shown)

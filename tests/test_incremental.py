@@ -13,7 +13,7 @@ from generator.build import Builder, LoadedTheme, SitePages, build
 from generator.errors import BuildFailed
 from generator.output import SHOWN_FILE, STATE_LOG, OutputTree
 from generator.project import Project
-from generator.shown import decode, encode
+from generator.shown import decode, encode, table
 
 NAMES = ["Ada Lovelace", "Alan Turing", "Grace Hopper", "Edsger Dijkstra", "Barbara Liskov", "Donald Knuth"]
 CATEGORIES = ["cs.LG", "cs.CV", "cs.CL", "stat.ML"]
@@ -323,7 +323,7 @@ def test_a_damaged_record_of_what_pages_show_makes_the_next_build_check_every_pa
         assert stored is not None
         slug = next(iter(stored.shown))
         torn = {**stored.shown, slug: stored.shown[slug][:-1]}
-        shown.write_bytes(b"".join(encode(stored.made_from, stored.digests, torn)))
+        shown.write_bytes(b"".join(encode(stored.made_from, stored.digests.items(), len(stored.digests), [table(torn)])))
     append_a_sentence_it_has(root / "content/papers/drop-upcycling-training-sparse-mixture-of-experts.md")
     assert pages_checked_by_build(monkeypatch, root, output) == everything
     build(root, tmp_path / "clean", clean=True)
