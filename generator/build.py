@@ -420,12 +420,13 @@ class Builder:
             if pages.dirty is not None and not clean:
                 tree.keep_all_except([*(spec.dest for spec in order), *pages.removed])
             elif self.one_off:
-                made = shown.made_from(pages.shared_fingerprint, theme_stamp(self.theme.files), order,
+                settled = len(order) - sum(spec.kind in SEARCH_KINDS for spec in order)  # the search files last
+                made = shown.made_from(pages.shared_fingerprint, theme_stamp(self.theme.files), order[:settled],
                                        self.project.base_url)
-                edited = None if clean else self._edited_pages(decode_shown(tree.live_shown()), made, order)
+                edited = None if clean else self._edited_pages(decode_shown(tree.live_shown()), made, order, settled)
                 if edited is not None:
-                    to_check, shown_file = edited
-                    tree.keep_all_except(spec.dest for _, spec in to_check)
+                    to_check, removed, shown_file = edited
+                    tree.keep_all_except([*(spec.dest for _, spec in to_check), *removed])
             collecting = made is not None and shown_file is None
             for template in {spec.template for _, spec in to_check if spec.template}:
                 self.theme.template_digest(template)  # here, not in each process: so the cache learns them all
@@ -483,7 +484,8 @@ class Builder:
             if errors:
                 raise BuildFailed(errors)
             if collecting and made is not None:
-                shown_file = shown.encode(made, self.project.digests(), len(self.project.files), tables)
+                shown_file = shown.encode(made, self.project.digests(), len(self.project.files), tables,
+                                          [spec.dest for spec in order[settled:]])
             stats = tree.commit(stamp, shown_file)
         except BaseException:
             tree.abort()
@@ -492,22 +494,26 @@ class Builder:
         return BuildResult(self.output, len(pages.specs), rendered, stats.written, stats.removed,
                            tuple(stats.changed_paths), pages.images_processed, len(shares), records_saved)
 
-    def _edited_pages(self, stored: shown.Stored | None, made: tuple[str, ...], order: list[PageSpec],
-                      ) -> tuple[list[tuple[int, PageSpec]], Iterable[bytes]] | None:
+    def _edited_pages(self, stored: shown.Stored | None, made: tuple[str, ...], order: list[PageSpec], settled: int,
+                      ) -> tuple[list[tuple[int, PageSpec]], list[str], Iterable[bytes]] | None:
         """When the live generation's shown file says which pages show the papers that changed since it was
-        built, and nothing else changed (see shown.py): those pages and the search files, with the new
-        generation's shown file. None: every page must be checked."""
+        built, and nothing else changed (see shown.py): those pages and the search files (from position
+        `settled` on), the search files no longer made, and the new generation's shown file. None: every page
+        must be checked."""
         if stored is None or stored.made_from != made:
             return None
         papers = self.project.papers_changed_only(stored.digests)
         if papers is None:
             return None
         positions = stored.positions(papers)
-        if positions and max(positions) >= len(order):
+        if positions and max(positions) >= settled:
             return None
-        positions.update(number for number, spec in enumerate(order) if spec.kind in SEARCH_KINDS)
+        positions.update(range(settled, len(order)))
         edited = [(number, order[number]) for number in sorted(positions)]
-        return edited, shown.encode(made, self.project.digests(), len(self.project.files), [shown.table(stored.shown)])
+        search_files = [spec.dest for spec in order[settled:]]
+        removed = sorted(set(stored.search_files).difference(search_files))
+        return edited, removed, shown.encode(made, self.project.digests(), len(self.project.files),
+                                             [shown.table(stored.shown)], search_files)
 
     def warm_up(self, lock: threading.Lock, stop: threading.Event) -> bool:
         """Prepare, in the background, what the first edits would otherwise pay for; False if there was nothing.
@@ -605,12 +611,16 @@ def _pieces_used(spec: PageSpec) -> int:
 
 
 def _render_order(spec: PageSpec) -> tuple[int, int]:
-    """Author pages first, the other lists of paper cards last, the rest between in groups by the pieces
-    they are made of (see `_pieces_used`): each process renders from one end (see workers.from_both_ends)."""
+    """Author pages first, then the other pages in groups by the pieces they are made of (see `_pieces_used`),
+    the other lists of paper cards, and the search files, whose number changes with the words of the site:
+    each page before them keeps its position in this order (see shown.py). Each process renders from one end
+    (see workers.from_both_ends)."""
     if spec.kind == "author":
         return 0, 0
     if spec.kind in OTHER_CARD_LISTS:
         return 2, 0
+    if spec.kind in SEARCH_KINDS:
+        return 3, 0
     return 1, _pieces_used(spec)
 
 
@@ -638,7 +648,7 @@ def _render_share(pages: SitePages, tree: OutputTree, specs: Iterable[tuple[int,
             tree.keep(spec.dest)
             continue
         inputs = pages.inputs_of(spec)
-        if shown is not None and inputs is not None:
+        if shown is not None and inputs is not None and spec.kind not in SEARCH_KINDS:
             shown.note(position, inputs.papers)
         fingerprint = pages.fingerprint(spec, inputs)
         if not clean and previous is not None and previous[FINGERPRINT] == fingerprint:

@@ -20,7 +20,7 @@ from typing import Any
 from .output import sized, sized_objects
 from .plan import PageSpec
 
-FORMAT = "research-portfolio shown 1"
+FORMAT = "research-portfolio shown 2"
 POSITION = "I"  # array type of a page's position in the build's page order
 CHUNK = 20_000  # table entries per marshal object
 
@@ -70,10 +70,13 @@ def made_from(shared_fingerprint: str, theme_stamp: str, order: Sequence[PageSpe
 
 
 def encode(made: tuple[str, ...], digests: Iterable[tuple[str, str]], digest_count: int,
-           tables: Sequence[Table]) -> Iterator[bytes]:
-    """The shown file: `made` (see `made_from`), the digest of each content file read (path, digest), and
-    which pages show each paper. The digests go in chunks too: whole, their bytes took 15 MB at 100k papers."""
-    head = {"made_from": made, "digests": digest_count, "shown": sum(part.entries for part in tables)}
+           tables: Sequence[Table], search_files: list[str]) -> Iterator[bytes]:
+    """The shown file: `made` (see `made_from`), the digest of each content file read (path, digest), which
+    pages show each paper, and the generation's search files (they come after the pages the positions count,
+    and their number changes with the words of the site). The digests go in chunks too: whole, their bytes
+    took 15 MB at 100k papers."""
+    head = {"made_from": made, "digests": digest_count, "shown": sum(part.entries for part in tables),
+            "search_files": search_files}
     yield f"{FORMAT}\n".encode()
     yield from sized(itertools.chain((head,), _chunks(digests), ({},)))
     for part in tables:
@@ -92,6 +95,7 @@ class Stored:
     made_from: tuple[str, ...]
     digests: dict[str, str]
     shown: dict[str, bytes]
+    search_files: list[str]
 
     def positions(self, papers: Iterable[str]) -> set[int]:
         """The positions of the pages that show any of these papers."""
@@ -124,8 +128,10 @@ def decode(data: bytes | None) -> Stored | None:
                 if not isinstance(positions, bytes) or len(positions) % size:
                     return None
                 shown[slug] = shown.get(slug, b"") + positions
+        search_files = head["search_files"]
     except (ValueError, EOFError, TypeError, KeyError, StopIteration, AttributeError):
         return None
-    if not isinstance(made, tuple) or (len(digests), entries) != (head["digests"], head["shown"]):
+    if not isinstance(made, tuple) or (len(digests), entries) != (head["digests"], head["shown"]) \
+            or not isinstance(search_files, list):
         return None
-    return Stored(made, digests, shown)
+    return Stored(made, digests, shown, search_files)

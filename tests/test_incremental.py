@@ -289,6 +289,14 @@ def test_a_one_off_build_after_an_abstract_edit_checks_only_the_pages_that_show_
     build(root, tmp_path / "clean", clean=True)
     assert tree(output) == tree(tmp_path / "clean")
 
+    # Words the site never had make search files of their own; taken out again, those files go.
+    for text_now in (paper.read_text("utf-8").rstrip("\n") + " Qzxjvk wkpq yxxv.\n", text):
+        paper.write_text(text_now, "utf-8")
+        checked = pages_checked_by_build(monkeypatch, root, output)
+        assert len({dest for dest in checked if not dest.startswith("search/")}) < 20
+        build(root, tmp_path / "clean", clean=True)
+        assert tree(output) == tree(tmp_path / "clean")
+
     # A preview's build leaves no record of which page shows what, not even one that an older generation left in
     # the folder it builds in: the next one-off build checks every page.
     paper.write_text(text.replace("title: '", "title: 'Previewed ", 1), "utf-8")
@@ -317,13 +325,14 @@ def test_a_damaged_record_of_what_pages_show_makes_the_next_build_check_every_pa
     if damage == "cut short":
         shown.write_bytes(data[:len(data) // 2])
     elif damage == "another format":
-        shown.write_bytes(data.replace(b"shown 1\n", b"shown 0\n", 1))
+        shown.write_bytes(data.replace(b"shown 2\n", b"shown 0\n", 1))
     else:  # a page position that is not whole: three bytes of four
         stored = decode(data)
         assert stored is not None
         slug = next(iter(stored.shown))
         torn = {**stored.shown, slug: stored.shown[slug][:-1]}
-        shown.write_bytes(b"".join(encode(stored.made_from, stored.digests.items(), len(stored.digests), [table(torn)])))
+        shown.write_bytes(b"".join(encode(stored.made_from, stored.digests.items(), len(stored.digests), [table(torn)],
+                                          stored.search_files)))
     append_a_sentence_it_has(root / "content/papers/drop-upcycling-training-sparse-mixture-of-experts.md")
     assert pages_checked_by_build(monkeypatch, root, output) == everything
     build(root, tmp_path / "clean", clean=True)
