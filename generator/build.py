@@ -13,7 +13,6 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import overload
 
 from markupsafe import Markup
 
@@ -414,7 +413,7 @@ class Builder:
         tree.begin()
         try:
             order = sorted(pages.specs if pages.dirty is None or clean else pages.dirty, key=_render_order)
-            to_check: Sequence[tuple[int, PageSpec]] = _Numbered(order)
+            to_check: Sequence[int] = range(len(order))  # positions in `order`
             made: tuple[str, ...] | None = None  # see shown.made_from: set when this build makes a shown file
             shown_file: Iterable[bytes] | None = None
             if pages.dirty is not None and not clean:
@@ -426,13 +425,13 @@ class Builder:
                 edited = None if clean else self._edited_pages(decode_shown(tree.live_shown()), made, order, settled)
                 if edited is not None:
                     to_check, removed, shown_file = edited
-                    tree.keep_all_except([*(spec.dest for _, spec in to_check), *removed])
+                    tree.keep_all_except([*(order[number].dest for number in to_check), *removed])
             collecting = made is not None and shown_file is None
-            for template in {spec.template for _, spec in to_check if spec.template}:
+            for template in {order[number].template for number in to_check if order[number].template}:
                 self.theme.template_digest(template)  # here, not in each process: so the cache learns them all
             before = pages.images_processed
 
-            def render(share: Iterable[tuple[int, PageSpec]], in_child: bool) -> WorkerResult | Parts:
+            def render(share: Iterable[int], in_child: bool) -> WorkerResult | Parts:
                 noted = ShownBy() if collecting else None
                 if in_child:
                     # The records parsed are saved here, where the child starts: the parent takes more pages
@@ -440,14 +439,14 @@ class Builder:
                     saves_records = records is not None and self.one_off
                     if saves_records:
                         self._save_records(records)
-                    rendered, errors, share_made = _render_share(pages, tree, share, clean, detached=True,
+                    rendered, errors, share_made = _render_share(pages, tree, order, share, clean, detached=True,
                                                                  forget=pages.forget_pieces, shown=noted)
                     pages.search.forget()  # before the result is pickled
                     assert share_made is not None
                     return Parts(itertools.chain([(rendered, errors, pages.images_processed - before, saves_records,
                                                    noted.table() if noted else None)], share_made.parts()))
-                done = _render_share(pages, tree, share, clean, forget=pages.forget_pieces if self.one_off else None,
-                                     shown=noted)
+                done = _render_share(pages, tree, order, share, clean,
+                                     forget=pages.forget_pieces if self.one_off else None, shown=noted)
                 if self.one_off:
                     pages.search.forget()  # before the child's result is read (at 10k papers, 8 MB less at the end)
                 return (*done, 0, False, noted.table() if noted else None)
@@ -465,7 +464,7 @@ class Builder:
             try:
                 shares = from_both_ends(render, to_check, MIN_PAGES,
                                         (lambda count: progress("Building pages", count, total)) if progress else None,
-                                        lambda theirs: tree.expect_share(spec.dest for _, spec in theirs))
+                                        lambda theirs: tree.expect_share(order[number].dest for number in theirs))
             finally:
                 gc.disable()
             if progress:
@@ -495,7 +494,7 @@ class Builder:
                            tuple(stats.changed_paths), pages.images_processed, len(shares), records_saved)
 
     def _edited_pages(self, stored: shown.Stored | None, made: tuple[str, ...], order: list[PageSpec], settled: int,
-                      ) -> tuple[list[tuple[int, PageSpec]], list[str], Iterable[bytes]] | None:
+                      ) -> tuple[list[int], list[str], Iterable[bytes]] | None:
         """When the live generation's shown file says which pages show the papers that changed since it was
         built, and nothing else changed (see shown.py): those pages and the search files (from position
         `settled` on), the search files no longer made, and the new generation's shown file. None: every page
@@ -509,10 +508,9 @@ class Builder:
         if positions and max(positions) >= settled:
             return None
         positions.update(range(settled, len(order)))
-        edited = [(number, order[number]) for number in sorted(positions)]
         search_files = [spec.dest for spec in order[settled:]]
         removed = sorted(set(stored.search_files).difference(search_files))
-        return edited, removed, shown.encode(made, self.project.digests(), len(self.project.files),
+        return sorted(positions), removed, shown.encode(made, self.project.digests(), len(self.project.files),
                                              [shown.table(stored.shown)], search_files)
 
     def warm_up(self, lock: threading.Lock, stop: threading.Event) -> bool:
@@ -582,26 +580,6 @@ def _from_worker(result: WorkerResult | Parts) -> WorkerResult:
     return rendered, errors, TreeShare.from_parts(parts), images, saved, table
 
 
-class _Numbered(Sequence[tuple[int, PageSpec]]):
-    """Pages with their positions in the list, made as they are asked for (a list of pairs: 50 MB at 100k)."""
-
-    def __init__(self, specs: Sequence[PageSpec]) -> None:
-        self.specs = specs
-
-    def __len__(self) -> int:
-        return len(self.specs)
-
-    @overload
-    def __getitem__(self, index: int) -> tuple[int, PageSpec]: ...
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[tuple[int, PageSpec]]: ...
-
-    def __getitem__(self, index: int | slice) -> tuple[int, PageSpec] | Sequence[tuple[int, PageSpec]]:
-        if isinstance(index, slice):
-            return [(number, self.specs[number]) for number in range(len(self.specs))[index]]
-        return (index if index >= 0 else index + len(self.specs)), self.specs[index]
-
-
 def _pieces_used(spec: PageSpec) -> int:
     """Which remembered pieces a page is made of: paper cards (any template may list papers), citation entries,
     feed entries, none. No later group reuses an earlier one's."""
@@ -624,10 +602,10 @@ def _render_order(spec: PageSpec) -> tuple[int, int]:
     return 1, _pieces_used(spec)
 
 
-def _render_share(pages: SitePages, tree: OutputTree, specs: Iterable[tuple[int, PageSpec]], clean: bool, *,
-                  detached: bool = False, forget: Callable[[], None] | None = None, shown: ShownBy | None = None,
-                  ) -> tuple[int, list[ContentError], TreeShare | None]:
-    """Render the pages of `specs` (with their positions) that changed into the staging folder: (rendered,
+def _render_share(pages: SitePages, tree: OutputTree, order: Sequence[PageSpec], positions: Iterable[int],
+                  clean: bool, *, detached: bool = False, forget: Callable[[], None] | None = None,
+                  shown: ShownBy | None = None) -> tuple[int, list[ContentError], TreeShare | None]:
+    """Render the pages at these positions of `order` that changed into the staging folder: (rendered,
     errors, worker's share).
 
     `forget`, for a process that ends after this: called between groups of pages made of different remembered
@@ -639,7 +617,8 @@ def _render_share(pages: SitePages, tree: OutputTree, specs: Iterable[tuple[int,
     rendered = 0
     errors: list[ContentError] = []
     group = 0
-    for position, spec in specs:
+    for position in positions:
+        spec = order[position]
         if forget is not None and _pieces_used(spec) != group:
             group = _pieces_used(spec)
             forget()
