@@ -24,11 +24,11 @@ from .images import parse_key, render_variant
 from .markup import parts_sharing
 from .model import Site
 from .output import FINGERPRINT, OutputTree, TreeShare, check_output_location
-from .plan import PageSpec, plan_site, search_shard_specs
+from .plan import PageSpec, plan_site, search_shard_specs, shard_positions
 from .project import Progress, Project
 from .recordcache import RecordCache, cache_file
 from .render import make_environment, render_fragment, render_page, template_digest
-from .search import CHUNK, SearchIndex, shard_name
+from .search import CHUNK, PatchedIndex, SearchIndex, chunk_count, patched_index, shard_name
 from .shown import ShownBy
 from .shown import decode as decode_shown
 from .sources import CONTENT_DIR, Listing, list_content
@@ -152,9 +152,12 @@ class SitePages:
         candidates = None
         if records_only and self.changed is not None:
             candidates = self.changed[0] | {"@" + slug for slug in self.changed[1]}
-        self.search: SearchIndex = SearchIndex(site, previous.search if previous is not None else None, candidates,
-                                               updatable=compared_later)
-        self.search_layout: tuple[int, list[str]] = (self.search.chunk_count(), self.search.prefixes)
+        self.search: SearchIndex
+        if compared_later:
+            self.search = SearchIndex(site, previous.search if previous is not None else None, candidates)
+            self.search_layout: tuple[int, list[str]] = (self.search.chunk_count(), self.search.prefixes)
+        else:  # a one-off build's index is made or patched once it knows what changed (see `use_search`)
+            self.search_layout = (chunk_count(len(site.authors) + len(site.papers)), [])
         self.specs: list[PageSpec]
         self.shards: range  # where the search term shards are in `specs` (the plan keeps them together)
         self._by_dest: dict[str, PageSpec] | None = None
@@ -165,9 +168,7 @@ class SitePages:
                 removed = self._replace_shards(self.previous)
         else:
             self.specs = plan_site(site, list(theme.static_files), self.search_layout)
-            kinds = [spec.kind for spec in self.specs]
-            first = kinds.index("search_terms") if "search_terms" in kinds else len(kinds)
-            self.shards = range(first, first + kinds.count("search_terms"))
+            self.shards = shard_positions(self.specs)
         self.removed = sorted(removed)  # files the previous build made that no page makes now (fast path)
         self.inputs: dict[str, PageInputs] = {}
         self.showing: dict[str, list[str]] | None = None  # paper or author slug -> pages that show it
@@ -187,13 +188,24 @@ class SitePages:
         self.card_variants: set[tuple[str, bool]] = set()  # (heading, show_abstract) pairs templates asked for
         self.warm: bool = self.previous is not None and self.previous.warm
 
-    def _replace_shards(self, previous: SitePages) -> set[str]:
-        """Swap in the search shards of new term prefixes without re-planning (or re-indexing) the whole site;
-        returns the destinations no longer made."""
+    def use_search(self, index: SearchIndex) -> None:
+        """A one-off build's search index, and so its term shards."""
+        self.search = index
+        self.search_layout = (index.chunk_count(), index.prefixes)
+        self._swap_shards()
+
+    def _swap_shards(self) -> tuple[list[PageSpec], list[PageSpec]]:
+        """Puts in the plan the term shards of the index's prefixes; returns the old ones and the new ones."""
         shards = search_shard_specs(self.search.prefixes)
         old = self.specs[self.shards.start:self.shards.stop]
         self.specs = self.specs[:self.shards.start] + shards + self.specs[self.shards.stop:]
         self.shards = range(self.shards.start, self.shards.start + len(shards))
+        return old, shards
+
+    def _replace_shards(self, previous: SitePages) -> set[str]:
+        """Swap in the search shards of new term prefixes without re-planning (or re-indexing) the whole site;
+        returns the destinations no longer made."""
+        old, shards = self._swap_shards()
         by_dest = previous.specs_by_dest()
         previous._by_dest = None  # handed over: it now indexes this build's pages
         for spec in old:
@@ -338,6 +350,15 @@ class SitePages:
         return parts[0] if len(parts) == 1 else Markup("".join(parts))  # type: ignore[return-value]
 
 
+@dataclass(frozen=True)
+class _Edit:
+    """A CLI build's edit since the live generation (see Builder._edit_since_live)."""
+
+    stored: shown.Stored
+    positions: list[int]  # of the pages that show the edited papers, in the build's order (see _render_order)
+    search: PatchedIndex
+
+
 class Builder:
     """Builds one project into one output folder, as often as asked, reusing all it can."""
 
@@ -422,9 +443,18 @@ class Builder:
                 settled = len(order) - sum(spec.kind in SEARCH_KINDS for spec in order)  # the search files last
                 made = shown.made_from(pages.shared_fingerprint, theme_stamp(self.theme.files), order[:settled],
                                        self.project.base_url)
-                edited = None if clean else self._edited_pages(decode_shown(tree.live_shown()), made, order, settled)
-                if edited is not None:
-                    to_check, removed, shown_file = edited
+                edit = None if clean else self._edit_since_live(decode_shown(tree.live_shown()), made, settled, tree)
+                pages.use_search(edit.search if edit is not None else SearchIndex(site, updatable=False))
+                order[settled:] = [spec for spec in pages.specs if spec.kind in SEARCH_KINDS]
+                to_check = range(len(order))
+                if edit is not None:
+                    search_files = [spec.dest for spec in order[settled:]]
+                    changed_files = edit.search.files_changed()
+                    to_check = [*edit.positions, *(at for at in range(settled, len(order))
+                                                   if order[at].dest in changed_files)]
+                    removed = set(edit.stored.search_files).difference(search_files)
+                    shown_file = shown.encode(made, self.project.digests(), len(self.project.files),
+                                              [shown.table(edit.stored.shown)], search_files)
                     tree.keep_all_except([*(order[number].dest for number in to_check), *removed])
             collecting = made is not None and shown_file is None
             for template in {order[number].template for number in to_check if order[number].template}:
@@ -493,25 +523,21 @@ class Builder:
         return BuildResult(self.output, len(pages.specs), rendered, stats.written, stats.removed,
                            tuple(stats.changed_paths), pages.images_processed, len(shares), records_saved)
 
-    def _edited_pages(self, stored: shown.Stored | None, made: tuple[str, ...], order: list[PageSpec], settled: int,
-                      ) -> tuple[list[int], list[str], Iterable[bytes]] | None:
+    def _edit_since_live(self, stored: shown.Stored | None, made: tuple[str, ...], settled: int, tree: OutputTree,
+                         ) -> _Edit | None:
         """When the live generation's shown file says which pages show the papers that changed since it was
-        built, and nothing else changed (see shown.py): those pages and the search files (from position
-        `settled` on), the search files no longer made, and the new generation's shown file. None: every page
-        must be checked."""
+        built, and nothing else changed (see shown.py): those pages, and the search index patched from the live
+        search files. None: every page must be checked, against the whole index."""
         if stored is None or stored.made_from != made:
             return None
         papers = self.project.papers_changed_only(stored.digests)
         if papers is None:
             return None
-        positions = stored.positions(papers)
-        if positions and max(positions) >= settled:
+        positions = sorted(stored.positions(papers))
+        if positions and positions[-1] >= settled:
             return None
-        positions.update(range(settled, len(order)))
-        search_files = [spec.dest for spec in order[settled:]]
-        removed = sorted(set(stored.search_files).difference(search_files))
-        return sorted(positions), removed, shown.encode(made, self.project.digests(), len(self.project.files),
-                                             [shown.table(stored.shown)], search_files)
+        search = patched_index(self.project.site(), papers, tree.live_bytes)
+        return _Edit(stored, positions, search) if search is not None else None
 
     def warm_up(self, lock: threading.Lock, stop: threading.Event) -> bool:
         """Prepare, in the background, what the first edits would otherwise pay for; False if there was nothing.

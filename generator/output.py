@@ -429,6 +429,17 @@ class OutputTree:
         except OSError:
             return None
 
+    def live_bytes(self, dest: str) -> bytes | None:
+        """A live file's bytes, if they are still those the generator wrote there."""
+        record = self.live.get(dest)
+        if record is None:
+            return None
+        try:
+            data = _read_small(self.output / dest)
+        except OSError:
+            return None
+        return data if hashlib.sha1(data).hexdigest() == record[DIGEST] else None
+
     def previous(self, dest: str) -> FileRecord | None:
         return self.live.get(dest)
 

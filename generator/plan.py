@@ -123,6 +123,12 @@ def image_variants(site: Site) -> list[Variant]:
     return [variant for source in sources for variant in variants(site.assets[source])]
 
 
+def shard_positions(specs: list[PageSpec]) -> range:
+    """Where the search term shards are in a plan: after the documents' chunks, before the search page."""
+    search_page = next((at for at, spec in enumerate(specs) if spec.kind == "search"), len(specs))
+    return range(search_page - sum(spec.kind == "search_terms" for spec in specs), search_page)
+
+
 def search_shard_specs(prefixes: list[str]) -> list[PageSpec]:
     """The search index's term shards, one per two-letter word prefix."""
     return [PageSpec(urls.search_shard_path(prefix.encode("utf-8").hex()), "", "search_terms", prefix)

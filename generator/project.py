@@ -122,15 +122,16 @@ class Project:
         """Each file's path and the digest of its bytes as read (as many as `files`)."""
         return ((src_path, loaded.digest) for src_path, loaded in self.files.items())
 
-    def papers_changed_only(self, earlier: dict[str, str]) -> set[str] | None:
-        """The slugs of the papers whose files differ from the `earlier` digests (see `digests`), when nothing
-        else differs and no change can alter a link or order (see `_relinked_papers_only`); else None.
+    def papers_changed_only(self, earlier: dict[str, str]) -> dict[str, Paper] | None:
+        """The papers whose files differ from the `earlier` digests (see `digests`), by slug, as they were
+        then, when nothing else differs and no change can alter a link or order (see `_relinked_papers_only`);
+        else None.
 
         Tells a CLI build which papers an edit touched since a build of its own, whose site it does not hold:
         the records of that build come from the record cache, and only if their digests match."""
         if self.problems or self.files.keys() != earlier.keys():
             return None
-        papers: set[str] = set()
+        papers: dict[str, Paper] = {}
         for src_path, loaded in self.files.items():
             if loaded.digest == earlier[src_path]:
                 continue
@@ -139,7 +140,7 @@ class Project:
                     or not isinstance(old.record, Paper) or not isinstance(loaded.record, Paper) \
                     or _link_key(old.record) != _link_key(loaded.record):
                 return None
-            papers.add(loaded.record.slug)
+            papers[loaded.record.slug] = old.record
         return papers
 
     def _load_all(self, stale: list[tuple[str, str, tuple[int, int] | None]], progress: Progress | None,

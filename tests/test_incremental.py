@@ -284,18 +284,44 @@ def test_a_one_off_build_after_an_abstract_edit_checks_only_the_pages_that_show_
     append_a_sentence_it_has(paper)
     checked = pages_checked_by_build(monkeypatch, root, output)
     assert "papers/drop-upcycling-training-sparse-mixture-of-experts/index.html" in checked
-    pages = {dest for dest in checked if not dest.startswith("search/")}  # the search files are checked by content
+    pages = {dest for dest in checked if not dest.startswith("search/")}
     assert other not in pages and len(pages) < 20, sorted(pages)
+    # Of the search files, the manifest and the chunk listing the paper: no word came or went.
+    listing = {"search/index.json", "search/docs-0.json"}
+    assert checked - pages == listing
     build(root, tmp_path / "clean", clean=True)
     assert tree(output) == tree(tmp_path / "clean")
 
-    # Words the site never had make search files of their own; taken out again, those files go.
-    for text_now in (paper.read_text("utf-8").rstrip("\n") + " Qzxjvk wkpq yxxv.\n", text):
+    # Words the site never had make search files of their own (patched into the live index: the shards of "qz",
+    # "wk" and "yx", no other); taken out again, those files go.
+    new_shards = {f"search/terms/{prefix.encode().hex()}.json" for prefix in ("qz", "wk", "yx")}
+    for text_now, search_files in ((paper.read_text("utf-8").rstrip("\n") + " Qzxjvk wkpq yxxv.\n",
+                                    listing | new_shards), (text, listing)):
         paper.write_text(text_now, "utf-8")
         checked = pages_checked_by_build(monkeypatch, root, output)
         assert len({dest for dest in checked if not dest.startswith("search/")}) < 20
+        assert {dest for dest in checked if dest.startswith("search/")} == search_files
         build(root, tmp_path / "clean", clean=True)
         assert tree(output) == tree(tmp_path / "clean")
+        assert (new_shards <= tree(output).keys()) == (search_files != listing)
+
+    # A word other papers have changes that word's shard alone.
+    paper.write_text(text.rstrip("\n") + " Distillation.\n", "utf-8")
+    checked = pages_checked_by_build(monkeypatch, root, output)
+    assert {dest for dest in checked if dest.startswith("search/")} == listing | {"search/terms/6469.json"}
+    build(root, tmp_path / "clean", clean=True)
+    assert tree(output) == tree(tmp_path / "clean")
+    paper.write_text(text, "utf-8")
+    pages_checked_by_build(monkeypatch, root, output)
+
+    # A name on the paper's author line written another way links the same, but the search lists it as written:
+    # every page is checked, against the whole index.
+    paper.write_text(text.replace("- Taishi Nakamura", "- TAISHI NAKAMURA", 1), "utf-8")
+    assert pages_checked_by_build(monkeypatch, root, output) == everything
+    build(root, tmp_path / "clean", clean=True)
+    assert tree(output) == tree(tmp_path / "clean")
+    paper.write_text(text, "utf-8")
+    assert pages_checked_by_build(monkeypatch, root, output) == everything
 
     # A preview's build leaves no record of which page shows what, not even one that an older generation left in
     # the folder it builds in: the next one-off build checks every page.
@@ -337,3 +363,17 @@ def test_a_damaged_record_of_what_pages_show_makes_the_next_build_check_every_pa
     assert pages_checked_by_build(monkeypatch, root, output) == everything
     build(root, tmp_path / "clean", clean=True)
     assert tree(output) == tree(tmp_path / "clean")
+
+
+@pytest.mark.parametrize("search_file", ["search/terms/6469.json", "search/index.json", "search/docs-0.json"])
+def test_a_live_search_file_someone_changed_is_not_patched(
+        example_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, search_file: str) -> None:
+    """The index of an abstract edit is patched from the live search files only while they hold the bytes the
+    generator wrote: else the next build checks every page against the whole index."""
+    root, output = example_project, tmp_path / "site"
+    everything = pages_checked_by_build(monkeypatch, root, output)
+    live = output / search_file
+    live.write_bytes(live.read_bytes().replace(b"[", b"[ ", 1))
+    paper = root / "content/papers/drop-upcycling-training-sparse-mixture-of-experts.md"
+    paper.write_text(paper.read_text("utf-8").rstrip("\n") + " Distillation.\n", "utf-8")
+    assert pages_checked_by_build(monkeypatch, root, output) == everything
