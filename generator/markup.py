@@ -15,7 +15,6 @@ from html import escape, unescape
 from typing import TYPE_CHECKING, TypeVar
 
 import markdown
-from latex2mathml.converter import convert_to_element as latex_to_mathml
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
@@ -214,6 +213,8 @@ def _convert_math(latex: str, display: bool) -> str:
     if whole_macro and _braced_argument(stripped, whole_macro.end() - 1) == len(stripped):
         return _render_inline(stripped, 0)
     _check_braces(latex, 0)
+    # Imported on first use: 0.07 s that a CLI build reading no new math (an edit of a site) need not pay.
+    from latex2mathml.converter import convert_to_element as latex_to_mathml
     try:
         mathml = _mathml_text(latex_to_mathml(stripped, display="block" if display else "inline"))
     except Exception as exc:  # noqa: BLE001 - latex2mathml raises many exception types for malformed input
