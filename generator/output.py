@@ -328,6 +328,7 @@ class OutputTree:
         self.output = output
         self.staging = staging_dir_for(output)
         self._staging_prefix = f"{self.staging}{os.sep}"  # the start of a staged file's path, as a string
+        self._live_prefix = f"{output}{os.sep}"  # ...and of a live one
         self._recover_interrupted_swap()
         self.live, self._live_log = self._load_live()
         # log id None: the staging state on disk may not be appended to; `unknown`: files a killed build touched
@@ -524,7 +525,7 @@ class OutputTree:
         if staged is not None and staged[INODE] == record[INODE] and staged[DIGEST] == record[DIGEST]:
             self.new[dest] = record
             return
-        source = self.output / dest
+        source = self._live_prefix + dest  # a string: the first edit after a clean build links every file
         if not stat.S_ISREG(os.lstat(source).st_mode):  # planted since the site was checked (preview server)
             raise UsageError(f"{source} is no longer a file the generator made (a symbolic link?); move it "
                              "away. The site was not changed.")

@@ -7,6 +7,7 @@ watcher saw, so an edit costs one file read however large the site is.
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,13 +19,26 @@ from .model import Asset, Author, NewsItem, Page, Paper, Site, SiteConfig
 from .pickling import pickled_by_fields
 from .readers.documents import parse_news, parse_page
 from .readers.native import parse_author, parse_paper, slug_from_path
-from .sources import ASSET, SITE_CONFIG, Listing, classify, decode, list_content, load_bytes, signature
+from .sources import (
+    ASSET,
+    SITE_CONFIG,
+    Listing,
+    classify,
+    decode,
+    list_content,
+    load_bytes,
+    settled,
+    signature,
+)
 from .workers import MIN_FILES, map_on_both_cores
 
 Progress = Callable[[str, int, int], None]  # (what is being done, items done, items in all)
 
 _READERS = {"authors": parse_author, "papers": parse_paper, "pages": parse_page, "news": parse_news}
 Record = Author | Paper | Page | NewsItem | Asset | SiteConfig
+
+
+Stat = tuple[str, str, tuple[int, int] | None, bool]  # a content file's path, kind, signature, whether settled
 
 
 @pickled_by_fields
@@ -35,6 +49,7 @@ class LoadedFile:
     record: Record | None
     errors: tuple[ContentError, ...]
     digest: str  # of the bytes it was read from
+    settled: bool = False  # while the file has this signature, it has these bytes (see sources.settled)
 
 
 class Project:
@@ -84,18 +99,21 @@ class Project:
                 if src_path not in present:
                     self._replaced.setdefault(src_path, self.files.pop(src_path).record)
                     touched.add(src_path)
-            stale: list[tuple[str, str, tuple[int, int] | None]] = []
+            stale: list[Stat] = []
             for src_path, kind in found:
                 current = content.signatures[src_path]
                 loaded = self.files.get(src_path)
                 if loaded is None or loaded.signature != current:
-                    stale.append((src_path, kind, current))
+                    stale.append((src_path, kind, current, settled(current, content.taken_ns)))
             reused = {item[0]: file for item in stale if (file := self._reusable(*item)) is not None}
-            self._superseded = {src_path: self._earlier[src_path] for src_path, _, _ in stale
-                                if src_path not in reused and src_path in self._earlier}
+            self._superseded = {item[0]: self._earlier[item[0]] for item in stale
+                                if item[0] not in reused and item[0] in self._earlier}
+            # Saved again: records whose file was read to be reused (its stat had moved, or had not settled).
+            self._fresh.update((src_path, file) for src_path, file in reused.items()
+                               if file is not self._earlier.get(src_path))
             self._earlier = {}
             parsed = dict(self._load_all([item for item in stale if item[0] not in reused], progress))
-            for src_path, _, _ in stale:  # kept in the order found, as a run that parses everything keeps them
+            for src_path, *_ in stale:  # kept in the order found, as a run that parses everything keeps them
                 loaded = reused[src_path] if src_path in reused else parsed[src_path]
                 if src_path in parsed and loaded is not None:
                     self._fresh[src_path] = loaded
@@ -104,6 +122,7 @@ class Project:
             return touched
         for src_path in changed:
             file_kind, problem = classify(src_path)
+            taken_ns = time.time_ns()
             current = signature(self.root, src_path)
             self.problems.pop(src_path, None)
             if problem and current is not None:
@@ -114,7 +133,7 @@ class Project:
                     self._replaced.setdefault(src_path, removed.record)
                     touched.add(src_path)
                 continue
-            self._read(src_path, file_kind, current)
+            self._read(src_path, file_kind, current, settled(current, taken_ns))
             touched.add(src_path)
         return touched
 
@@ -143,25 +162,32 @@ class Project:
             papers[loaded.record.slug] = old.record
         return papers
 
-    def _load_all(self, stale: list[tuple[str, str, tuple[int, int] | None]], progress: Progress | None,
-                  ) -> list[tuple[str, LoadedFile | None]]:
+    def _load_all(self, stale: list[Stat], progress: Progress | None) -> list[tuple[str, LoadedFile | None]]:
         """Read the given files, on both cores when there are many; in the order given."""
         loaded = map_on_both_cores(lambda item: self._load(*item), stale, MIN_FILES,
                                    (lambda count: progress("Reading content", count, len(stale))) if progress else None)
         return [(item[0], file) for item, file in zip(stale, loaded)]
 
-    def _reusable(self, src_path: str, kind: str, current: tuple[int, int] | None) -> LoadedFile | None:
+    def _reusable(self, src_path: str, kind: str, current: tuple[int, int] | None, stat_settled: bool,
+                  ) -> LoadedFile | None:
+        """An earlier run's record of the file, if the file still has the bytes it was parsed from: known from
+        its stat when that had settled (see sources.settled; at 10k papers, 0.2 s less than reading every
+        file), else from the digest of its bytes."""
         earlier = self._earlier.get(src_path)
         if not isinstance(earlier, LoadedFile) or earlier.kind != kind:
             return None
+        if earlier.settled and earlier.signature == current:
+            return earlier
         try:
             _, digest = load_bytes(self.root, src_path)
         except OSError:
             return None  # gone or unreadable: reading it again says what is wrong
-        return dataclasses.replace(earlier, signature=current) if digest == earlier.digest else None
+        if digest != earlier.digest:
+            return None
+        return dataclasses.replace(earlier, signature=current, settled=stat_settled)
 
-    def _read(self, src_path: str, kind: str, current: tuple[int, int] | None) -> None:
-        self._keep(src_path, self._load(src_path, kind, current))
+    def _read(self, src_path: str, kind: str, current: tuple[int, int] | None, stat_settled: bool) -> None:
+        self._keep(src_path, self._load(src_path, kind, current, stat_settled))
 
     def _keep(self, src_path: str, loaded: LoadedFile | None) -> None:
         """Hold what was read in place of the file's previous record (None: the file vanished meanwhile)."""
@@ -172,7 +198,8 @@ class Project:
         else:
             self.files[src_path] = loaded
 
-    def _load(self, src_path: str, kind: str, current: tuple[int, int] | None) -> LoadedFile | None:
+    def _load(self, src_path: str, kind: str, current: tuple[int, int] | None, stat_settled: bool,
+              ) -> LoadedFile | None:
         """One file's record and problems; None if it vanished after it was listed. Reads only, so a worker can."""
         errors: list[ContentError] = []
         record: Record | None = None
@@ -180,7 +207,7 @@ class Project:
         try:
             if kind == ASSET:
                 asset = read_asset(self.root, src_path)
-                return LoadedFile(kind, current, asset, (), asset.digest)
+                return LoadedFile(kind, current, asset, (), asset.digest, stat_settled)
             raw, digest = load_bytes(self.root, src_path)
             source = decode(src_path, kind, raw, digest)
             if kind == "config":
@@ -191,7 +218,7 @@ class Project:
             errors.append(exc)
         except FileNotFoundError:
             return None
-        return LoadedFile(kind, current, record, tuple(errors), digest)
+        return LoadedFile(kind, current, record, tuple(errors), digest, stat_settled)
 
     def site(self) -> Site:
         """Link the records into a Site; every problem of every file is raised together."""

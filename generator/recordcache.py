@@ -4,9 +4,9 @@ changed (reading a 10,000-paper site: 5.5 s parsed, 1.1 s from here).
 One file per project, in the user's cache folder (usercache.py) rather than in the project: it is a pickle,
 and a project may hold content written by others. It starts with a header naming this exact generator code,
 then holds checksummed pickled chunks of {path: LoadedFile}; a later chunk overrides an earlier one, so an edit
-appends only what it re-read. A record is used only if its file's bytes still have the digest it was parsed
-from, and reading stops at the first chunk that is cut short or garbled (a killed run, two runs at once): a
-stale or damaged cache costs time, never a wrong page.
+appends only what it re-read. A record is used only while its file has the bytes it was parsed from (see
+Project._reusable), and reading stops at the first chunk that is cut short or garbled (a killed run, two runs
+at once): a stale or damaged cache costs time, never a wrong page.
 """
 
 from __future__ import annotations

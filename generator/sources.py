@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,11 +85,24 @@ class Listing:
     found: list[tuple[str, str]]  # see `discover`
     errors: list[ContentError]
     signatures: dict[str, tuple[int, int] | None]  # see `signature`
+    taken_ns: int  # a moment before the stats were taken (see `settled`)
 
 
 def list_content(project: Path) -> Listing:
+    taken_ns = time.time_ns()
     found, errors = discover(project)
-    return Listing(found, errors, {src_path: signature(project, src_path) for src_path, _ in found})
+    return Listing(found, errors, {src_path: signature(project, src_path) for src_path, _ in found}, taken_ns)
+
+
+# File systems stamp modification times in ticks (of up to 2 s): a file changed again within a tick of the stat
+# taken before it was read may keep that stat. Not so a file last changed this long before the stat was taken.
+SETTLE_NS = 3_000_000_000
+
+
+def settled(stat: tuple[int, int] | None, taken_ns: int) -> bool:
+    """Whether a file's `signature`, taken after `taken_ns`, changes whenever its bytes change from those read
+    after it (so a record parsed from them may be reused while the signature holds, without reading the file)."""
+    return stat is not None and stat[0] < taken_ns - SETTLE_NS
 
 
 def load_bytes(project: Path, src_path: str) -> tuple[bytes, str]:

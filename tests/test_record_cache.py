@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from conftest import file_tree, run_portfolio, without_state, write_files
 
 import generator.build
 import generator.project
+import generator.sources
 import generator.workers
 from generator.pickling import pickled_by_fields
 from generator.project import Project
@@ -223,3 +225,47 @@ def test_a_record_with_a_field_not_given_to_init_by_position_is_refused(length: 
 
     with pytest.raises(TypeError, match="every field"):
         pickled_by_fields(Derived)
+
+
+def test_a_file_whose_stat_settled_is_not_read_again_but_one_changed_within_a_time_stamp_tick_is(
+        example_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A record is reused without reading its file when the file has the size and modification time it had when
+    read, and that time was well before the stat was taken (sources.settled). A file changed again within a
+    file system's time stamp tick keeps both, so a file changed just before a build is read again for its digest."""
+    hour_ago = time.time_ns() - 3600 * 10**9
+    for path in (example_project / "content").rglob("*"):
+        os.utime(path, ns=(hour_ago, hour_ago))
+    recent = example_project / "content/papers/drop-upcycling-training-sparse-mixture-of-experts.md"
+    now = time.time_ns()
+    os.utime(recent, ns=(now, now))
+    generator.build.build(example_project, tmp_path / "site")
+    text = recent.read_text("utf-8")
+    recent.write_text(text.replace("architecture reduces", "architecture REDUCES", 1), "utf-8")  # as long as before
+    os.utime(recent, ns=(now, now))
+    read: list[str] = []
+    load_bytes = generator.project.load_bytes
+    monkeypatch.setattr(generator.project, "load_bytes", lambda root, src_path: read.append(src_path)
+                        or load_bytes(root, src_path))
+    generator.build.build(example_project, tmp_path / "site")
+    assert PAPER not in read and recent.relative_to(example_project).as_posix() in read
+    page = tmp_path / "site/papers/drop-upcycling-training-sparse-mixture-of-experts/index.html"
+    assert "architecture REDUCES" in page.read_text("utf-8")
+
+
+def test_records_whose_stat_settled_since_they_were_saved_are_saved_again_so_later_runs_read_no_file(
+        example_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(generator.sources, "SETTLE_NS", 10**20)  # every file changed just now
+    generator.build.build(example_project, tmp_path / "site")
+    monkeypatch.setattr(generator.sources, "SETTLE_NS", 0)  # ...and long ago
+    read: list[str] = []
+    load_bytes = generator.project.load_bytes
+    monkeypatch.setattr(generator.project, "load_bytes", lambda root, src_path: read.append(src_path)
+                        or load_bytes(root, src_path))
+    paper = example_project / PAPER
+    paper.write_text(paper.read_text("utf-8").rstrip("\n") + " One more sentence.\n", "utf-8")
+    generator.build.build(example_project, tmp_path / "site")
+    assert len(read) > 30  # each file read once for its digest, the edited one parsed too
+    read.clear()
+    paper.write_text(paper.read_text("utf-8").rstrip("\n") + " And another.\n", "utf-8")
+    generator.build.build(example_project, tmp_path / "site")
+    assert set(read) == {PAPER}  # the edited file alone: its digest, then its parse
