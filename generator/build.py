@@ -23,7 +23,7 @@ from .exports import EXPORT_KINDS
 from .images import parse_key, render_variant
 from .markup import parts_sharing
 from .model import Site
-from .output import FINGERPRINT, OutputTree, TreeShare, check_output_location
+from .output import FINGERPRINT, OutputTree, Prescan, TreeShare, check_output_location, prescan
 from .plan import PageSpec, plan_site, search_shard_specs, shard_positions
 from .project import Progress, Project
 from .recordcache import RecordCache, cache_file
@@ -36,7 +36,16 @@ from .stamp import inputs_stamp, theme_stamp
 from .templatecache import TemplateCache, template_cache
 from .themefiles import ThemeFiles
 from .urls import Urls
-from .workers import MIN_PAGES, Parts, from_both_ends, give_back_free_memory
+from .workers import (
+    MIN_FILES,
+    MIN_PAGES,
+    ChildFailed,
+    Parts,
+    Worker,
+    from_both_ends,
+    give_back_free_memory,
+    worth_forking,
+)
 
 COPIED_KINDS = ("static", "asset", "image")  # files that show no record: copied or made from one source
 # The pages listing papers with a card unlike the author pages' (see templates/), rendered from the other end
@@ -374,6 +383,7 @@ class Builder:
         self.theme: LoadedTheme | None = None
         self.pages: SitePages | None = None
         self.tree: OutputTree | None = None
+        self._prescanning: Worker | None = None  # see output.prescan
 
     def reload_theme(self) -> None:
         self.theme = None
@@ -396,6 +406,9 @@ class Builder:
             stamp = inputs_stamp(content, self.project.base_url,
                                  self.theme.files if self.theme else ThemeFiles.for_project(root))
         records = self.records if changed is None else None
+        if self.tree is None and content is not None and worth_forking(len(content.found), MIN_FILES) \
+                and self.output.is_dir():
+            self._prescanning = Worker(lambda: prescan(self.output))  # on the other core, while this one reads
         # The model is large and acyclic: cyclic garbage collection would rescan it again and again.
         gc.disable()
         try:
@@ -406,6 +419,9 @@ class Builder:
             self._save_caches(records)  # what was parsed still holds: the fix of one file re-reads that file
             raise
         finally:
+            if self._prescanning is not None:  # the build failed before it needed the scans
+                self._prescanning.cancel()
+                self._prescanning = None
             gc.enable()
             gc.freeze()
         self._save_caches(None if result.records_saved else records)
@@ -429,7 +445,7 @@ class Builder:
             self.theme = LoadedTheme.for_project(self.project.root)
         pages = SitePages(self.theme, site, self.project.root, self.pages, compared_later=not self.one_off)
         if self.tree is None:
-            self.tree = OutputTree(self.output)
+            self.tree = OutputTree(self.output, self._prescanned())
         tree = self.tree
         tree.begin()
         try:
@@ -522,6 +538,16 @@ class Builder:
         self.pages = pages
         return BuildResult(self.output, len(pages.specs), rendered, stats.written, stats.removed,
                            tuple(stats.changed_paths), pages.images_processed, len(shares), records_saved)
+
+    def _prescanned(self) -> Prescan | None:
+        worker, self._prescanning = self._prescanning, None
+        if worker is None:
+            return None
+        try:
+            found: Prescan = worker.result()
+        except (ChildFailed, OSError):  # the tree scans for itself, and reports what is wrong
+            return None
+        return found
 
     def _edit_since_live(self, stored: shown.Stored | None, made: tuple[str, ...], settled: int, tree: OutputTree,
                          ) -> _Edit | None:

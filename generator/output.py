@@ -321,6 +321,26 @@ def _entries_not_made_by_us(folder: Path, records: dict[str, FileRecord]) -> lis
     return sorted(foreign + odd)
 
 
+@dataclass(frozen=True)
+class Prescan:
+    """The two scans of the output folders an `OutputTree` needs, made by a second process while the first reads
+    and links the content (see `prescan`): at 10k papers they took 0.3 s of a 2.3 s CLI edit, at 100k 3.8 s."""
+
+    foreign: list[str] | None  # as `_entries_not_made_by_us` in the site (None: its records were not readable)
+    staging_has_odd: bool | None  # a link or other odd entry in the staging folder (None: there is no folder)
+
+
+def prescan(output: Path) -> Prescan:
+    """Reads only: the process that builds checks all the rest, and scans for itself what this could not."""
+    def real(folder: Path) -> bool:
+        return folder.is_dir() and not folder.is_symlink()
+
+    state = _read_state(output) if real(output) else None
+    staging = staging_dir_for(output)
+    return Prescan(None if state is None else _entries_not_made_by_us(output, state[0]),
+                   bool(_scan(staging)[1]) if real(staging) else None)
+
+
 def _safe_dest(dest: str) -> str:
     parts = dest.split("/")
     if any(p in ("", ".", "..") for p in parts) or parts[0] == STATE_DIR:
@@ -336,8 +356,10 @@ class OutputTree:
     edit) tracks which records it set, so that it writes, compares and records only what it changed.
     """
 
-    def __init__(self, output: Path) -> None:
+    def __init__(self, output: Path, prescanned: Prescan | None = None) -> None:
+        """`prescanned`: the folders' scans, if a second process made them (see `prescan`)."""
         self.output = output
+        self._prescanned = prescanned
         self.staging = staging_dir_for(output)
         self._staging_prefix = f"{self.staging}{os.sep}"  # the start of a staged file's path, as a string
         self._live_prefix = f"{output}{os.sep}"  # ...and of a live one
@@ -387,7 +409,9 @@ class OutputTree:
                              "from another version, so files you may have added cannot be told apart. Delete the "
                              "folder (after saving anything of yours in it) to rebuild it; nothing was changed.")
         records = state[0]
-        foreign = _entries_not_made_by_us(self.output, records)
+        foreign = self._prescanned.foreign if self._prescanned else None
+        if foreign is None:
+            foreign = _entries_not_made_by_us(self.output, records)
         if foreign:
             listed = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
             raise UsageError(f"{self.output} holds files the generator did not make: {listed}. Move them "
@@ -407,7 +431,8 @@ class OutputTree:
         if staging.exists() and not _is_ours(staging):
             raise UsageError(f"refusing to use {staging}: it exists but was not made by Research Portfolio")
         state = _read_state(staging, self.live) if staging.exists() else None
-        if state is not None and _scan(staging)[1]:
+        odd = self._prescanned.staging_has_odd if self._prescanned else None
+        if state is not None and (odd if odd is not None else _scan(staging)[1]):
             state = None
         if state is None:
             if staging.exists():

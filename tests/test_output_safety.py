@@ -211,3 +211,36 @@ def test_files_of_a_failed_or_killed_build_never_reach_the_site_unrecorded(tmp_p
     tree.commit()
     assert without_state(file_tree(out)) == {"index.html": b"generation 3"}
     assert OutputTree(out).live.keys() == {"index.html"}  # and the folder is still recognised as ours
+
+
+@pytest.mark.parametrize("where", ["site/index.html", "site/papers", ".site.previous/static/style.css",
+                                   ".site.previous/papers", "site/papers/analytical-engine/notes.txt"])
+def test_the_scans_made_by_a_second_process_find_what_the_builder_would(
+        built: Path, outside: Path, edited_clean: dict[str, bytes | None], where: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """On large sites a second process scans the output folders while the first reads the content
+    (output.prescan): a link planted in the site, or a file of the user's, is refused all the same, and one
+    planted in the staging folder is removed, never followed."""
+    import generator.build
+    import generator.output
+
+    monkeypatch.setattr(generator.build, "worth_forking", lambda items, minimum: True)
+    scanned: list[Path] = []  # by this process: the second one's calls land in its own copy of the list
+    scan = generator.output._scan
+    monkeypatch.setattr(generator.output, "_scan", lambda folder: scanned.append(folder) or scan(folder))
+    if where.endswith("notes.txt"):
+        (built / where).write_text("the user's own notes\n")
+    else:
+        plant(built, where, outside)
+    site, elsewhere = file_tree(built / "site"), file_tree(outside)
+    edit(built)
+    if where.startswith("site/"):
+        with pytest.raises(UsageError, match="did not make|no longer a file|symbolic link"):
+            generator.build.build(built)
+        assert file_tree(built / "site") == site
+    else:
+        generator.build.build(built)
+        assert links_in(built / "site") == [] and links_in(built / ".site.previous") == []
+        assert without_state(file_tree(built / "site")) == edited_clean
+    assert file_tree(outside) == elsewhere and (outside / "victim.txt").read_bytes() == PRECIOUS
+    assert scanned == []
