@@ -50,12 +50,18 @@ def test_one_paper_edit_rewrites_only_the_pages_that_show_it(tmp_path: Path) -> 
     assert "Revised notes" in (project / "site/papers/analytical-engine/index.html").read_text()
 
 
-def test_clean_build_equals_incremental_build(tmp_path: Path) -> None:
+def built_edited_and_built_again(tmp_path: Path, old: str, new: str) -> Path:
+    """The test project built, its paper's `old` text made `new`, and built again."""
     project = make_project(tmp_path)
     build(project)
     paper = project / "content/papers/analytical-engine.md"
-    paper.write_text(paper.read_text().replace("title: The Analytical Engine", "title: The Engine"))
+    paper.write_text(paper.read_text().replace(old, new))
     build(project)
+    return project
+
+
+def test_clean_build_equals_incremental_build(tmp_path: Path) -> None:
+    project = built_edited_and_built_again(tmp_path, "title: The Analytical Engine", "title: The Engine")
     incremental = snapshot(project / "site")
     build(project, "--output", str(tmp_path / "clean"))
     clean = snapshot(tmp_path / "clean")
@@ -160,11 +166,7 @@ def test_the_two_generations_records_are_held_once_where_they_are_equal(tmp_path
     the edit's) are held as one record (at 100k papers, 200 MB less), and those that differ stay apart."""
     from generator.output import OutputTree
 
-    project = make_project(tmp_path)
-    build(project)
-    paper = project / "content/papers/analytical-engine.md"
-    paper.write_text(paper.read_text().replace("Notes on the engine", "Revised notes on the engine"))
-    build(project)
+    project = built_edited_and_built_again(tmp_path, "Notes on the engine", "Revised notes on the engine")
     tree = OutputTree(project / "site")
     equal = [dest for dest, record in tree.staged.items() if tree.live.get(dest) == record]
     assert len(equal) > 10 and all(tree.staged[dest] is tree.live[dest] for dest in equal)
