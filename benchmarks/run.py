@@ -16,6 +16,8 @@ Scenarios for our generator, each starting from an up-to-date build of the unedi
     edit-author    one author's h-index changed
     edit-template  an HTML comment added to the paper template, in a copy of the theme inside the project
     serve-edit     `portfolio serve`: save-to-reload latency of a one-paper edit (median of --serve-edits)
+    served-build   a one-paper edit, then at once `portfolio build` while `portfolio serve` runs: the server
+                   builds it (median of --serve-edits)
 
 Each peer (benchmarks/peers.py) gets a clean build of the same corpus (`cold`); the floor writes the files of
 our clean build without computing anything. --disk-root repeats the clean builds on a disk folder (ROOT is
@@ -52,7 +54,7 @@ from benchmarks.serve_latency import run_session
 from generator.themefiles import default_theme_dir
 
 TOOL = "research-portfolio"
-SCENARIOS = ("cold", "warm", "edit-paper", "edit-author", "edit-template", "serve-edit")
+SCENARIOS = ("cold", "warm", "edit-paper", "edit-author", "edit-template", "serve-edit", "served-build")
 MARKER = ".bench-corpus.json"  # in a corpus folder: the size and seed it was written with
 THEME_MARKER = ".bench-theme-copy"  # in a project's templates/ that this script copied there
 BUILT = re.compile(r"(\d+) pages \((\d+) rendered, (\d+) files written, (\d+) removed.*?\) in (\d+) ms")
@@ -310,7 +312,8 @@ class Ours:
         if run.status != "ok" or not found:
             return run, {}
         return run, {"rendered": int(found.group(2)), "written": int(found.group(3)),
-                     "removed": int(found.group(4)), "internal_s": int(found.group(5)) / 1000}
+                     "removed": int(found.group(4)), "internal_s": int(found.group(5)) / 1000,
+                     "by_server": "by the preview server" in run.output}
 
     def settle(self) -> None:
         """Bring the output back in step with the unedited corpus (untimed), so the next scenario starts from an
@@ -415,14 +418,23 @@ def measure_ours(ours: Ours, collect: Collector, scenarios: tuple[str, ...], ser
             with edited(theme / "paper.html", _comment_in_template):
                 timed_build("edit-template")
         ours.settle()
-    if "serve-edit" in scenarios:
+    def build_answered_by_server() -> float:
+        run, extra = ours.build()
+        if run.wall_s is None or not extra.get("by_server"):
+            raise RuntimeError(f"`portfolio build` was not answered by the server ({run.status}):\n{tail(run.output)}")
+        return run.wall_s
+
+    for scenario, after_save in (("serve-edit", None), ("served-build", build_answered_by_server)):
+        if scenario not in scenarios:
+            continue
         try:
-            session = run_session(project, serve_edits, "one-paper edit", output=ours.output, env=ours.env())
+            session = run_session(project, serve_edits, "one-paper edit", output=ours.output, env=ours.env(),
+                                  after_save=after_save)
         except Exception as error:  # noqa: BLE001 - recorded as a failed measurement, the others still count
-            collect.add(TOOL, "serve-edit", Run("failed", None, None, str(error)), _pages(ours.output), {})
-        else:
+            collect.add(TOOL, scenario, Run("failed", None, None, str(error)), _pages(ours.output), {})
+        else:  # the memory is the server's: it holds the site's model for as long as it runs
             run = Run("ok", session.median, session.peak_rss_mb, "")
-            collect.add(TOOL, "serve-edit", run, _pages(ours.output),
+            collect.add(TOOL, scenario, run, _pages(ours.output),
                         {"edits": len(session.latencies), "min_s": round(min(session.latencies), 4),
                          "max_s": round(max(session.latencies), 4)})
         ours.settle()

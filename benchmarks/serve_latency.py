@@ -22,6 +22,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,11 +67,13 @@ def peak_rss_mb(pid: int) -> float | None:
 
 
 def run_session(project: Path, edits: int, scenario: str, seed: int = 1, *, output: Path | None = None,
-                env: dict[str, str] | None = None) -> Session:
+                env: dict[str, str] | None = None, after_save: Callable[[], float] | None = None) -> Session:
     """Start `serve` on `project`, make `edits` edits of one kind, time each to its reload event, stop the server.
 
     Edited files get their original text back once the server has stopped, so a caller (benchmarks/run.py) can
-    go on measuring the same project; `output` and `env` let it serve the folder its builds use with its cache."""
+    go on measuring the same project; `output` and `env` let it serve the folder its builds use with its cache.
+    `after_save`, run right after each save, times the edit instead (a `portfolio build`, which the server
+    answers)."""
     command = [sys.executable, "-m", "generator", "serve", "--verbose", "--source", str(project), "--port", "0"]
     if output is not None:
         command += ["--output", str(output)]
@@ -108,6 +111,9 @@ def run_session(project: Path, edits: int, scenario: str, seed: int = 1, *, outp
             originals.setdefault(target, target.read_text())
             started = time.perf_counter()
             target.write_text(text)
+            if after_save is not None:
+                latencies.append(after_save())
+                continue
             while True:
                 arrived, state = events.get(timeout=120)
                 if state["epoch"] != epoch:

@@ -6,6 +6,7 @@ output folder's records stay in memory, so a rebuild costs what the change touch
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import hashlib
 import itertools
@@ -23,7 +24,7 @@ from .exports import EXPORT_KINDS
 from .images import parse_key, render_variant
 from .markup import parts_sharing
 from .model import Site
-from .output import FINGERPRINT, OutputTree, Prescan, TreeShare, check_output_location, prescan
+from .output import FINGERPRINT, OutputLock, OutputTree, Prescan, TreeShare, check_output_location, prescan
 from .plan import PageSpec, plan_site, search_shard_specs, shard_positions
 from .project import Progress, Project
 from .recordcache import RecordCache, cache_file
@@ -384,9 +385,10 @@ class Builder:
         self.pages: SitePages | None = None
         self.tree: OutputTree | None = None
         self._prescanning: Worker | None = None  # see output.prescan
+        self._settled: BuildResult | None = None  # the last build, if it succeeded (and its theme is still loaded)
 
     def reload_theme(self) -> None:
-        self.theme = None
+        self.theme = self._settled = None
 
     def base_url(self) -> str:
         """The base URL of the last successful build ("/" before any)."""
@@ -398,6 +400,24 @@ class Builder:
 
         `stamp`: the inputs stamp, if the caller took it before anything was read (else it is taken here), and
         `content`, the listing it was taken from."""
+        lock = OutputLock(self.output)
+        waiting = f"Waiting for another build of {self.output} to finish"
+        if lock.acquire(lambda: self.progress and self.progress(waiting, 0, 1)) and self.progress:
+            self.progress(waiting, 1, 1)
+        try:
+            if self.tree is not None and not self.tree.current():  # another process built here since: check all
+                self.tree = self.pages = self._settled = None
+            if changed == set() and not clean and self._settled is not None:  # `portfolio build` after no edit
+                return dataclasses.replace(self._settled, rendered=0, written=0, removed=0, changed=(),
+                                           images_processed=0)
+            self._settled = None
+            self._settled = self._build_alone(changed, clean, stamp, content)
+            return self._settled
+        finally:
+            lock.release()
+
+    def _build_alone(self, changed: set[str] | None, clean: bool, stamp: str | None,
+                     content: Listing | None) -> BuildResult:
         # A full first build records a stamp of its inputs (see stamp.py); later ones, which may have been
         # told of changes only in part, record none.
         root = self.project.root

@@ -6,7 +6,6 @@ Exit status: 0 success, 1 content errors (each printed as `path:line: message`),
 from __future__ import annotations
 
 import argparse
-import datetime
 import os
 import threading
 import time
@@ -17,9 +16,10 @@ from typing import TYPE_CHECKING
 from . import __version__
 from .console import Console
 from .errors import BuildFailed, ContentError, GeneratorError, UsageError
-from .sources import SITE_CONFIG
 
 if TYPE_CHECKING:
+    import datetime
+
     from .importers.content_files import ImportReport
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
@@ -63,9 +63,12 @@ def cmd_build(args: argparse.Namespace, console: Console) -> int:
     project = _source(args)
     output = Path(args.output).expanduser() if args.output else None
     stamp = content = None
+    if not args.clean and _built_by_server(args, console, project, output, started):
+        return EXIT_OK
+    from .sources import SITE_CONFIG, list_content
+
     if not args.clean and args.base_url is None and (project / SITE_CONFIG).is_file():
         from .output import check_output_location
-        from .sources import list_content
         from .stamp import inputs_stamp, unchanged_page_count
         from .themefiles import ThemeFiles
 
@@ -94,6 +97,26 @@ def cmd_build(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
+def _built_by_server(args: argparse.Namespace, console: Console, project: Path, output: Path | None,
+                     started: float) -> bool:
+    """Whether a preview server of this project built the site (see buildchannel.py); raises its failure."""
+    from .buildchannel import ask_server, build_request, channel_path, raise_failure
+
+    reply = ask_server(build_request(project, output, args.base_url), channel_path(project))
+    if reply is None or "declined" in reply:
+        if reply is not None:
+            console.detail(f"  building here: {reply['declined']}")
+        return False
+    raise_failure(reply)
+    built = reply["built"]
+    for path in built["changed"]:
+        console.detail(f"  wrote {path}")
+    console.result(f"{built['pages']} pages ({built['rendered']} rendered, {built['written']} files written, "
+                   f"{built['removed']} removed) in {(time.perf_counter() - started) * 1000:.0f} ms by the "
+                   f"preview server -> {os.path.relpath(output or project / 'site')}", highlight="Built")
+    return True
+
+
 def _error_lines(project: Path, error: GeneratorError) -> list[str]:
     if isinstance(error, BuildFailed):
         return [_format_error(project, e) for e in error.errors]
@@ -106,10 +129,11 @@ def cmd_serve(args: argparse.Namespace, console: Console) -> int:
     import signal
     import webbrowser
 
-    from .build import Builder
+    from .build import Builder, BuildResult
+    from .buildchannel import BuildChannel, Message, built_reply
     from .project import Project
     from .recordcache import RecordCache, cache_file
-    from .serve import BuildState, PreviewServer, base_path_of, rebuild
+    from .serve import BuildState, PreviewServer, RebuildReport, base_path_of, rebuild
     from .watch import RESCAN, ChangeWatcher
 
     root = _source(args)
@@ -125,7 +149,7 @@ def cmd_serve(args: argparse.Namespace, console: Console) -> int:
 
     lock, stopping, watcher_started = threading.Lock(), threading.Event(), threading.Event()
 
-    def run_build(changed: set[str] | None) -> tuple[int, int]:
+    def run_build(changed: set[str] | None) -> BuildResult:
         with lock:
             if changed is not None and any(p == RESCAN or p.startswith("templates/") for p in changed):
                 builder.reload_theme()
@@ -134,7 +158,7 @@ def cmd_serve(args: argparse.Namespace, console: Console) -> int:
             server.base_path = base_path_of(builder.base_url())
         if watcher_started.is_set():
             threading.Thread(target=warm_up, daemon=True).start()
-        return result.rendered, result.written
+        return result
 
     def warm_up() -> None:
         started = time.perf_counter()
@@ -144,33 +168,45 @@ def cmd_serve(args: argparse.Namespace, console: Console) -> int:
 
     last_failed = False
 
-    def report(changed: set[str] | None) -> None:
+    def report(changed: set[str] | None, asked: bool = False) -> RebuildReport:
         nonlocal last_failed
         outcome = rebuild(run_build, changed, state, lambda error: _error_lines(root, error))
         what = ", ".join(outcome.changed[:3]) + (f" and {len(outcome.changed) - 3} more" if len(outcome.changed) > 3 else "")
+        if asked:
+            what = "`portfolio build`" + (f" after {what}" if what else "")
         stamp = time.strftime("%H:%M:%S")
-        if outcome.errors:
+        if outcome.result is None:
             console.failure(f"{stamp} {what}: build failed in {outcome.milliseconds:.0f} ms; still serving the "
                             "last good site")
             for line in outcome.errors:
                 console.problem("", f"  {line}")
-        elif outcome.rendered or outcome.written or last_failed or changed is None:
-            console.result(f"{stamp} {what}: {outcome.rendered} pages re-rendered, {outcome.written} files "
-                           f"written in {outcome.milliseconds:.0f} ms")
+        elif outcome.result.rendered or outcome.result.written or last_failed or changed is None:
+            console.result(f"{stamp} {what}: {outcome.result.rendered} pages re-rendered, {outcome.result.written} "
+                           f"files written in {outcome.milliseconds:.0f} ms")
         else:  # a save that changed nothing, or an editor's late second event for a file already rebuilt
             console.detail(f"{stamp} {what}: unchanged ({outcome.milliseconds:.0f} ms)")
-        last_failed = bool(outcome.errors)
+        last_failed = outcome.result is None
+        return outcome
+
+    def build_for_cli() -> Message:
+        outcome = watcher.run_now(lambda batch: report(batch, asked=True))
+        if outcome is None:
+            return {"declined": "the preview server could not tell which files changed (read-only content folder?)"}
+        return built_reply(outcome.result, outcome.failure)
 
     def stop(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
     watcher = ChangeWatcher(root, [root / "content", root / "templates"], report)
+    channel = BuildChannel(root, builder.output, args.base_url, build_for_cli)
     try:
         report(None)
         host, port = str(server.server_address[0]), server.server_address[1]
         url = f"http://{host if ':' not in host else f'[{host}]'}:{port}{server.base_path}"
         watcher.start()
+        if (reason := channel.open()) is not None:
+            console.detail(f"`portfolio build` will build by itself: {reason}")
         console.result(f"{url} (watching content/ and templates/; Ctrl-C to stop)", highlight="Serving")
         watcher_started.set()
         threading.Thread(target=warm_up, daemon=True).start()
@@ -181,6 +217,7 @@ def cmd_serve(args: argparse.Namespace, console: Console) -> int:
         pass
     finally:
         stopping.set()
+        channel.close()
         state.stop()
         if watcher_started.is_set():
             watcher.stop()
@@ -452,6 +489,8 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def _iso_date(text: str) -> datetime.date:
+    import datetime  # here: most commands never parse a date, and every import delays `build`'s start
+
     try:
         return datetime.date.fromisoformat(text)
     except ValueError:

@@ -29,6 +29,12 @@ from typing import Any, Final, TextIO, TypeVar
 
 from .errors import UsageError
 from .libc import libc_function
+from .usercache import folder_cache
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; builds into one folder must not overlap there
+    fcntl = None  # type: ignore[assignment]
 
 STATE_DIR = ".portfolio"
 STATE_FILE = f"{STATE_DIR}/state"  # a snapshot of the records...
@@ -378,6 +384,15 @@ class OutputTree:
         self._touched: list[str] = []
         self._made_dirs: set[str] = set()
         self._journal: TextIO | None = None
+        self._states_seen = self._states()
+
+    def _states(self) -> list[tuple[int, int, int] | None]:
+        """Which state files both generations have now: another process's build would change them."""
+        return [_stat_key(folder / name) for folder in (self.output, self.staging) for name in (STATE_FILE, STATE_LOG)]
+
+    def current(self) -> bool:
+        """Whether the folders are as this tree left them (no other process built here since)."""
+        return self._states() == self._states_seen
 
     # -- setup -----------------------------------------------------------------------------------------------
 
@@ -626,6 +641,7 @@ class OutputTree:
             self._finish_staging(staged, None if changed is None else self._behind | changed, None, None)
             self.staged = staged
             self._behind = {dest for dest in self._behind if dest not in self.new}
+            self._states_seen = self._states()
             return self.stats
         # What the staging folder holds beyond the new generation: staged files the live site lacks (all
         # among those out of step), files this build removed, and files a failed or killed build left there.
@@ -649,6 +665,7 @@ class OutputTree:
             self.staged, self.live = {}, self.new
             self._staged_log, self._live_log = None, self._staged_log
             self._behind = set(self.live)
+        self._states_seen = self._states()
         return self.stats
 
     def _changed(self, removed: set[str]) -> set[str] | None:
@@ -672,6 +689,7 @@ class OutputTree:
             self.staged.pop(dest, None)
         self._behind.update(self._touched)
         self._staged_log = None  # the records in memory now lack some on disk: the next save writes them all
+        self._states_seen = self._states()
 
     def _finish_staging(self, records: dict[str, FileRecord], changed: set[str] | None,
                         inputs_stamp: str | None, shown: Iterable[bytes] | None) -> None:
@@ -796,3 +814,52 @@ def _exchange(a: Path, b: Path) -> None:
     os.rename(b, swapping)
     os.rename(a, b)
     os.rename(swapping, a)
+
+
+def _stat_key(path: Path) -> tuple[int, int, int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_ino, info.st_mtime_ns, info.st_size
+
+
+class OutputLock:
+    """One build at a time in an output folder, across processes (a preview server and `portfolio build`, two
+    terminals): an advisory lock on a file in the user's cache, which the system releases if its holder dies."""
+
+    def __init__(self, output: Path) -> None:
+        self.path = folder_cache("output", output).with_suffix(".lock")
+        self._descriptor: int | None = None
+
+    def acquire(self, waiting: Callable[[], object]) -> bool:
+        """Take the lock, first calling `waiting` if another build holds it (then True: it waited); without a
+        cache folder to hold the lock file, go on unlocked (as on a system without locks)."""
+        if fcntl is None:
+            return False
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT | _NOFOLLOW, 0o600)
+        except OSError:
+            return False
+        waited = False
+        try:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                waiting()
+                waited = True
+                fcntl.flock(descriptor, fcntl.LOCK_EX)
+        except OSError:  # a file system without locks
+            os.close(descriptor)
+            return waited
+        except BaseException:  # Ctrl-C while waiting
+            os.close(descriptor)
+            raise
+        self._descriptor = descriptor
+        return waited
+
+    def release(self) -> None:
+        if self._descriptor is not None:
+            os.close(self._descriptor)
+            self._descriptor = None

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from .usercache import code_digest, user_cache
+from .usercache import code_digest, folder_cache
 
 CHUNK = 500  # records pickled together
 MIN_WASTE = 64  # replaced or deleted entries a file may hold before it is rewritten whole (or 1/8 of its entries)
@@ -46,7 +46,7 @@ def _header() -> bytes:
 
 
 def cache_file(root: Path) -> Path:
-    return user_cache(f"records-{hashlib.sha1(os.fsencode(root.resolve())).hexdigest()[:20]}")
+    return folder_cache("records", root)
 
 
 class RecordCache:

@@ -26,11 +26,14 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from .errors import GeneratorError
 from .output import STATE_DIR
+
+if TYPE_CHECKING:
+    from .build import BuildResult
 
 CONTROL_PREFIX = "/__portfolio__/"
 EVENTS_PATH = CONTROL_PREFIX + "events"
@@ -404,29 +407,29 @@ def serving(output: Path, base_url: str) -> Iterator[str]:
 
 @dataclass
 class RebuildReport:
-    """One rebuild, for the terminal: what changed, how many pages were re-rendered, how long it took."""
+    """One rebuild, for the terminal: what changed, what was built, how long it took, what went wrong."""
 
     changed: list[str]
-    rendered: int = 0
-    written: int = 0
+    result: BuildResult | None = None  # None when the build failed
     milliseconds: float = 0.0
     errors: list[str] = field(default_factory=list)
+    failure: GeneratorError | None = None  # the mistake in the user's files that failed it, if it was one
 
 
-def rebuild(build: Callable[[set[str] | None], tuple[int, int]], changed: set[str] | None, state: BuildState,
+def rebuild(build: Callable[[set[str] | None], BuildResult], changed: set[str] | None, state: BuildState,
             format_error: Callable[[GeneratorError], list[str]]) -> RebuildReport:
     """Run one build; whatever goes wrong, the server keeps serving the last good site."""
-    report = RebuildReport(sorted(changed) if changed else ["(all files)"])
+    report = RebuildReport(["(all files)"] if changed is None else sorted(changed))
     started = time.perf_counter()
     try:
-        report.rendered, report.written = build(changed)
+        report.result = build(changed)
     except GeneratorError as error:
-        report.errors = format_error(error)
+        report.errors, report.failure = format_error(error), error
     except Exception:  # noqa: BLE001 - a bug must not stop the preview; it is printed in full
         traceback.print_exc(file=sys.stderr)
         report.errors = ["internal error while building (details in the terminal); save again to retry"]
     report.milliseconds = (time.perf_counter() - started) * 1000
-    state.publish(new_build=not report.errors and report.written > 0, errors=report.errors)
+    state.publish(new_build=report.result is not None and report.result.written > 0, errors=report.errors)
     return report
 
 

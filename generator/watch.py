@@ -6,18 +6,22 @@ swap and backup files beside it); a batch names the files that really changed an
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from .sources import is_editor_artifact
 
+SYNC_MARK = ".portfolio-sync-"  # files run_now makes (hidden: never content, never a rebuild of their own)
 RESCAN = "*"  # in a batch: something changed that needs every file checked (a folder moved or vanished)
+T = TypeVar("T")
 
 
 class _Collector(FileSystemEventHandler):
@@ -40,7 +44,7 @@ class _Collector(FileSystemEventHandler):
 class ChangeWatcher:
     """Calls `on_batch(paths)` after edits settle: `quiet` seconds without events, `longest` at most."""
 
-    def __init__(self, root: Path, folders: list[Path], on_batch: Callable[[set[str]], None],
+    def __init__(self, root: Path, folders: list[Path], on_batch: Callable[[set[str]], object],
                  quiet: float = 0.01, longest: float = 0.3) -> None:
         self.root = root.resolve()
         self.folders = folders
@@ -54,9 +58,19 @@ class ChangeWatcher:
         self._stopped = False
         self._observer = Observer()
         self._thread = threading.Thread(target=self._run, name="portfolio-debounce", daemon=True)
+        self._batching = threading.Lock()  # held from taking a batch until on_batch returns
+        self._watched: list[Path] = []
+        self._syncs = 0
+        self._marks: set[str] = set()  # names of our sync files the watcher has seen
 
     def note_path(self, absolute: str) -> None:
-        if is_editor_artifact(os.path.basename(absolute)):
+        name = os.path.basename(absolute)
+        if name.startswith(SYNC_MARK):
+            with self._wake:
+                self._marks.add(name)
+                self._wake.notify_all()
+            return
+        if is_editor_artifact(name):
             return
         try:
             relative = Path(absolute).resolve().relative_to(self.root).as_posix()
@@ -75,9 +89,9 @@ class ChangeWatcher:
 
     def start(self) -> None:
         handler = _Collector(self)
-        for folder in self.folders:
-            if folder.is_dir():
-                self._observer.schedule(handler, str(folder), recursive=True)
+        self._watched = [folder for folder in self.folders if folder.is_dir()]
+        for folder in self._watched:
+            self._observer.schedule(handler, str(folder), recursive=True)
         self._observer.start()
         self._thread.start()
 
@@ -101,5 +115,44 @@ class ChangeWatcher:
                 if now < due:
                     self._wake.wait(due - now)
                     continue
-                batch, self._pending = self._pending, set()
-            self.on_batch(batch)
+            with self._batching:
+                batch = self._take()
+                if batch:  # else run_now took it
+                    self.on_batch(batch)
+
+    def _take(self) -> set[str]:
+        with self._wake:
+            batch, self._pending = self._pending, set()
+        return batch
+
+    def run_now(self, action: Callable[[set[str]], T], timeout: float = 5.0) -> T | None:
+        """`action(batch)` with every edit made before this call, at once, without waiting for edits to settle;
+        None if the watcher did not catch up within `timeout` or a watched folder is read-only.
+
+        Each watched folder gets a file of our own, made and removed at once: the watcher sees its events after
+        those of every earlier edit in that folder (inotify and watchdog keep each watch's events in order)."""
+        with self._wake:
+            self._syncs += 1
+            names = {f"{SYNC_MARK}{os.getpid()}-{self._syncs}-{number}": folder
+                     for number, folder in enumerate(self._watched)}
+        made: list[Path] = []
+        try:
+            for name, folder in names.items():
+                (folder / name).write_bytes(b"")
+                made.append(folder / name)
+            deadline = time.monotonic() + timeout
+            with self._wake:
+                while not names.keys() <= self._marks:
+                    if (left := deadline - time.monotonic()) <= 0:
+                        return None
+                    self._wake.wait(left)
+        except OSError:
+            return None
+        finally:
+            for path in made:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+            with self._wake:
+                self._marks -= names.keys()
+        with self._batching:
+            return action(self._take())

@@ -23,7 +23,7 @@ from benchmarks.corpus import write_corpus
 PAPERS = 30
 AUTHORS = PAPERS // 2
 KEYS = {"tool", "scenario", "papers", "pages", "wall_s", "peak_rss_mb"}
-SCENARIOS = {"cold", "warm", "edit-paper", "edit-author", "edit-template", "serve-edit"}
+SCENARIOS = {"cold", "warm", "edit-paper", "edit-author", "edit-template", "serve-edit", "served-build"}
 PEERS = [tool for tool in peers.PEERS if peers.available(tool)]  # the floor always; others when installed
 
 
@@ -69,7 +69,8 @@ def test_our_scenarios_render_what_they_should(records: list[dict[str, Any]]) ->
     assert (ours["warm"]["rendered"], ours["warm"]["written"]) == (0, 0)
     for scenario in ("edit-paper", "edit-author", "edit-template"):
         assert ours[scenario]["rendered"] > 0, ours[scenario]
-    assert ours["serve-edit"]["edits"] == 2
+    assert ours["serve-edit"]["edits"] == ours["served-build"]["edits"] == 2  # served-build fails unless served
+    assert not ours["edit-paper"]["by_server"]
     assert all(record["peak_rss_mb"] for record in ours.values())
 
 

@@ -1,0 +1,167 @@
+"""`portfolio build` while `portfolio serve` runs: the server builds (it holds the model), every edit counts, and
+builds into one folder never overlap."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import REPO, file_tree, run_portfolio, without_state
+from serving import ServeProcess
+
+from generator.buildchannel import ask_server, build_request, channel_path
+from generator.output import OutputLock
+from generator.watch import ChangeWatcher
+
+PAPER = "content/papers/taid-temporally-adaptive-interpolated-distillation.md"
+PAPER_PAGE = "papers/taid-temporally-adaptive-interpolated-distillation/index.html"
+BY_SERVER = "by the preview server"
+
+
+@pytest.fixture
+def server(example_project: Path) -> Iterator[ServeProcess]:
+    process = ServeProcess(example_project, "--verbose")
+    process.wait_for("ready for fast rebuilds")
+    yield process
+    process.stop()
+
+
+def build(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "generator", "build", "--source", str(project), *args],
+                          cwd=REPO, capture_output=True, text=True, timeout=120)
+
+
+def test_build_right_after_each_save_is_made_by_the_server_and_shows_every_edit(server: ServeProcess,
+                                                                                 tmp_path: Path) -> None:
+    project = server.project
+    paper = project / PAPER
+    for number in range(6):  # no waiting between save and build: the server must catch up on the save first
+        paper.write_text(paper.read_text().replace("Causal language models", f"Causal models {number}", 1)
+                         .replace(f"Causal models {number - 1}", f"Causal models {number}", 1))
+        result = build(project)
+        assert result.returncode == 0, result.stderr
+        assert BY_SERVER in result.stdout
+        assert f"Causal models {number}".encode() in (project / "site" / PAPER_PAGE).read_bytes()
+    moved = tmp_path / "moved-out.md"
+    os.replace(paper, moved)  # out of content/: watchdog holds such a move back, waiting for where it went
+    result = build(project)
+    assert result.returncode == 1
+    assert "unknown paper 'taid-temporally-adaptive-interpolated-distillation'" in result.stderr
+    os.replace(moved, paper)
+    result = build(project)
+    assert result.returncode == 0 and BY_SERVER in result.stdout, result.stderr
+
+    clean = run_portfolio("build", "--source", str(project), "--output", str(tmp_path / "clean"))
+    assert clean.returncode == 0, clean.stderr
+    assert without_state(file_tree(project / "site")) == without_state(file_tree(tmp_path / "clean"))
+
+
+def test_a_content_error_is_reported_by_build_as_if_it_had_built(server: ServeProcess) -> None:
+    paper = server.project / PAPER
+    before = (server.project / "site" / PAPER_PAGE).read_bytes()
+    paper.write_text(paper.read_text().replace("category: cs.LG", "category: [cs.LG"))
+    server.wait_for("build failed")  # the server has built the edit: `build` brings it no edit of its own
+    for _ in range(2):
+        result = build(server.project)
+        assert result.returncode == 1
+        assert f"{os.path.relpath(paper, REPO)}:10: YAML syntax error" in result.stderr
+        assert "nothing was written" in result.stderr
+        assert (server.project / "site" / PAPER_PAGE).read_bytes() == before
+    paper.write_text(paper.read_text().replace("category: [cs.LG", "category: cs.LG"))
+    result = build(server.project)
+    assert result.returncode == 0 and BY_SERVER in result.stdout, result.stderr
+
+
+def test_a_build_with_other_settings_builds_by_itself_and_the_server_then_rebuilds_what_it_changed(
+        server: ServeProcess) -> None:
+    project = server.project
+    result = build(project, "--base-url", "https://elsewhere.example.org/x/", "--verbose")
+    assert result.returncode == 0 and BY_SERVER not in result.stdout, result.stderr
+    assert "building here: the preview server runs with another --base-url" in result.stdout
+    assert b"elsewhere.example.org" in (project / "site" / "index.html").read_bytes()
+    paper = project / PAPER
+    paper.write_text(paper.read_text().replace("Causal language models", "Causal LM"))
+    server.wait_for(r"taid-temporally.*pages re-rendered")
+    # the server saw that another process built here: it checked every page, not only the edited paper's
+    site = without_state(file_tree(project / "site"))
+    assert not [path for path, data in site.items() if data and b"elsewhere.example.org" in data]
+
+
+def test_a_server_of_other_code_declines(server: ServeProcess) -> None:
+    request = {**build_request(server.project, None, None), "code": "another version"}
+    assert ask_server(request, channel_path(server.project)) == {
+        "declined": "the preview server runs with another generator"}
+    assert "declined" not in ask_server(build_request(server.project, None, None), channel_path(server.project))
+
+
+def test_a_killed_server_leaves_a_socket_that_build_ignores(example_project: Path) -> None:
+    process = ServeProcess(example_project)
+    os.kill(process.process.pid, signal.SIGKILL)
+    process.process.wait()
+    assert channel_path(example_project).exists()
+    paper = example_project / PAPER
+    paper.write_text(paper.read_text().replace("Causal language models", "After the kill"))
+    result = build(example_project)
+    assert result.returncode == 0 and BY_SERVER not in result.stdout, result.stderr
+    assert b"After the kill" in (example_project / "site" / PAPER_PAGE).read_bytes()
+
+
+def test_a_build_waits_for_another_build_of_the_same_folder(example_project: Path) -> None:
+    assert build(example_project).returncode == 0
+    paper = example_project / PAPER
+    paper.write_text(paper.read_text().replace("Causal language models", "Waited models"))
+    lock = OutputLock(example_project / "site")
+    assert not lock.acquire(lambda: None)
+    try:
+        waiting = subprocess.Popen([sys.executable, "-m", "generator", "build", "--source", str(example_project)],
+                                   cwd=REPO, stdout=subprocess.PIPE, text=True)
+        time.sleep(3)
+        assert waiting.poll() is None  # still waiting for the lock
+        assert b"Waited models" not in (example_project / "site" / PAPER_PAGE).read_bytes()
+    finally:
+        lock.release()
+    assert waiting.wait(timeout=60) == 0
+    assert b"Waited models" in (example_project / "site" / PAPER_PAGE).read_bytes()
+
+
+def test_run_now_sees_every_edit_made_before_it(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    content.mkdir()
+    batches: list[set[str]] = []
+    watcher = ChangeWatcher(tmp_path, [content], batches.append, quiet=5, longest=5)  # the timer never fires
+    watcher.start()
+    try:
+        for number in range(20):
+            (content / f"{number}.md").write_text("x")
+            assert watcher.run_now(lambda batch: batch) == {f"content/{number}.md"}
+        assert batches == []
+        assert not [path for path in content.iterdir() if path.name.startswith(".")]  # its own files are gone
+    finally:
+        watcher.stop()
+
+
+def test_run_now_waits_for_a_batch_being_built(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    content.mkdir()
+    building, built = threading.Event(), threading.Event()
+
+    def slow_build(batch: set[str]) -> None:
+        building.set()
+        time.sleep(1)
+        built.set()
+
+    watcher = ChangeWatcher(tmp_path, [content], slow_build)
+    watcher.start()
+    try:
+        (content / "a.md").write_text("x")
+        assert building.wait(10)
+        assert watcher.run_now(lambda batch: built.is_set()) is True
+    finally:
+        watcher.stop()
