@@ -72,6 +72,8 @@ def _read_line(connection: socket.socket) -> bytes:
 
 def ask_server(request: Message, path: Path) -> Message | None:
     """The running server's reply (`built`, `failed` or `declined`), or None when none answered."""
+    if not hasattr(socket, "AF_UNIX"):  # Windows builds of Python
+        return None
     try:
         if not path.exists():
             return None
@@ -101,6 +103,8 @@ class BuildChannel:
     def open(self) -> str | None:
         """Start answering; the reason when it cannot (another server of this project answers, a path too long
         for a socket, a read-only cache folder)."""
+        if not hasattr(socket, "AF_UNIX"):
+            return "this system has no Unix sockets"
         if ask_server({"ping": True}, self.path) is not None:
             return "another preview server of this project answers `portfolio build`"
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
