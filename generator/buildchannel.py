@@ -15,6 +15,7 @@ import os
 import socket
 import sys
 import threading
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,8 +29,9 @@ if TYPE_CHECKING:
 
 Message = dict[str, Any]
 
-CONNECT_SECONDS = 2.0  # a live server accepts at once; this only bounds a server stuck before accepting
+ANSWER_SECONDS = 2.0  # for a server to accept a request (or to send one): one that takes longer is stuck
 REQUEST_BYTES = 1 << 16
+ACCEPTED = b'{"accepted": true}\n'  # sent before building: the build itself may take minutes at 100k papers
 
 
 def channel_path(root: Path) -> Path:
@@ -60,32 +62,46 @@ def build_request(root: Path, output: Path | None, base_url: str | None) -> Mess
             "code": _code()}
 
 
-def _read_line(connection: socket.socket) -> bytes:
+def _message(connection: socket.socket, limit: int | None) -> Message:
     data = b""
-    while not data.endswith(b"\n") and len(data) <= REQUEST_BYTES:
-        chunk = connection.recv(REQUEST_BYTES)
+    while not data.endswith(b"\n") and (limit is None or len(data) <= limit):
+        chunk = connection.recv(1 << 16)
         if not chunk:
             break
         data += chunk
-    return data
+    message = json.loads(data)
+    return message if isinstance(message, dict) else {}  # {}: no reply, and no request this server builds for
+
+
+def _is_reply(reply: Message) -> bool:
+    built, failed = reply.get("built"), reply.get("failed")
+    if isinstance(built, dict):
+        return all(isinstance(built.get(key), int) for key in ("pages", "rendered", "written", "removed")) \
+            and isinstance(built.get("changed"), list)
+    if isinstance(failed, list):
+        return all(isinstance(error, list) and len(error) == 4 for error in failed)
+    return isinstance(reply.get("declined"), str) or reply.get("pong") is True
 
 
 def ask_server(request: Message, path: Path) -> Message | None:
-    """The running server's reply (`built`, `failed` or `declined`), or None when none answered."""
+    """The running server's reply (`built`, `failed`, `declined` or `pong`), or None when none answered in
+    time, or it answered nonsense."""
     if not hasattr(socket, "AF_UNIX"):  # Windows builds of Python
         return None
     try:
         if not path.exists():
             return None
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
-            connection.settimeout(CONNECT_SECONDS)
+            connection.settimeout(ANSWER_SECONDS)  # a server stopped with Ctrl-Z still accepts connections
             connection.connect(str(path))
-            connection.settimeout(None)  # a build of a template edit at 100k papers takes minutes
             connection.sendall(json.dumps(request).encode() + b"\n")
-            reply = json.loads(_read_line(connection))
-    except (OSError, ValueError):
+            reply = _message(connection, REQUEST_BYTES)
+            if reply.get("accepted") is True:
+                connection.settimeout(None)
+                reply = _message(connection, None)  # all the errors of a site, however many
+    except (OSError, ValueError, RecursionError):
         return None
-    return reply if isinstance(reply, dict) else None
+    return reply if _is_reply(reply) else None
 
 
 class BuildChannel:
@@ -140,12 +156,20 @@ class BuildChannel:
                 connection, _ = listener.accept()
             except OSError:
                 return  # closed
-            with connection, contextlib.suppress(OSError, ValueError):
-                request = json.loads(_read_line(connection))
-                reply = self._reply(request) if isinstance(request, dict) else {"declined": "not a build request"}
+            with connection, contextlib.suppress(OSError, ValueError, RecursionError):  # one bad client's loss
+                connection.settimeout(ANSWER_SECONDS)  # a client that sends nothing must not hold up the others
+                reply = self._refusal(_message(connection, REQUEST_BYTES))
+                if reply is None:
+                    connection.sendall(ACCEPTED)
+                    try:
+                        reply = self.answer()
+                    except Exception:  # noqa: BLE001 - a bug: `build` builds by itself, this server goes on
+                        traceback.print_exc(file=sys.stderr)
+                        continue
                 connection.sendall(json.dumps(reply).encode() + b"\n")
 
-    def _reply(self, request: Message) -> Message:
+    def _refusal(self, request: Message) -> Message | None:
+        """The reply to a request this server does not build for, else None."""
         if request.get("ping"):
             return {"pong": True}
         for key, what in (("root", "project"), ("output", "output folder"), ("base_url", "--base-url"),
@@ -154,7 +178,7 @@ class BuildChannel:
                 return {"declined": f"the preview server runs with another {what}"}
         if _code_on_disk() != self._code_on_disk:
             return {"declined": "the preview server runs code that has changed on disk since it started"}
-        return self.answer()
+        return None
 
 
 def built_reply(result: BuildResult | None, failure: GeneratorError | None) -> Message:

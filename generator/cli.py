@@ -189,6 +189,8 @@ def cmd_serve(args: argparse.Namespace, console: Console) -> int:
         return outcome
 
     def build_for_cli() -> Message:
+        if (blind := watcher.blind_spot()) is not None:
+            return {"declined": f"the preview server may miss edits ({blind})"}
         outcome = watcher.run_now(lambda batch: report(batch, asked=True))
         if outcome is None:
             return {"declined": "the preview server could not tell which files changed (read-only content folder?)"}

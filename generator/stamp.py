@@ -34,7 +34,10 @@ def theme_stamp(theme: ThemeFiles) -> str:
         for parent, dirs, files in os.walk(folder):
             dirs.sort()
             for name in sorted(files):
-                info = os.stat(os.path.join(parent, name))
+                try:
+                    info = os.stat(os.path.join(parent, name))
+                except FileNotFoundError:  # gone since the listing: an editor's swap file, the preview's sync file
+                    continue
                 digest.update(f"{parent}/{name} {info.st_mtime_ns} {info.st_size}\n".encode())
     return digest.hexdigest()
 

@@ -54,7 +54,10 @@ class ThemeFiles:
                     found[relative] = path
         digest = hashlib.sha1()
         for relative, path in sorted(found.items()):
-            digest.update(relative.encode() + b"\0" + path.read_bytes() + b"\0")
+            try:
+                digest.update(relative.encode() + b"\0" + path.read_bytes() + b"\0")
+            except FileNotFoundError:  # gone since the listing: an editor's swap file, the preview's sync file
+                continue
         return digest.hexdigest()
 
     def template_path(self, name: str) -> Path | None:

@@ -10,7 +10,7 @@ import contextlib
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
@@ -22,6 +22,7 @@ from .sources import is_editor_artifact
 SYNC_MARK = ".portfolio-sync-"  # files run_now makes (hidden: never content, never a rebuild of their own)
 RESCAN = "*"  # in a batch: something changed that needs every file checked (a folder moved or vanished)
 T = TypeVar("T")
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
 class _Collector(FileSystemEventHandler):
@@ -60,23 +61,34 @@ class ChangeWatcher:
         self._thread = threading.Thread(target=self._run, name="portfolio-debounce", daemon=True)
         self._batching = threading.Lock()  # held from taking a batch until on_batch returns
         self._watched: list[Path] = []
-        self._syncs = 0
-        self._marks: set[str] = set()  # names of our sync files the watcher has seen
+        self._awaited: dict[str, bool] = {}  # names of run_now's files: whether the watcher has seen each
+        self._links = ""  # a symbolic link met in a watched folder: edits through it are not seen
 
     def note_path(self, absolute: str) -> None:
         name = os.path.basename(absolute)
         if name.startswith(SYNC_MARK):
             with self._wake:
-                self._marks.add(name)
-                self._wake.notify_all()
+                if name in self._awaited:
+                    self._awaited[name] = True
+                    self._wake.notify_all()
             return
         if is_editor_artifact(name):
             return
+        if os.path.islink(absolute):
+            self._links = absolute
         try:
             relative = Path(absolute).resolve().relative_to(self.root).as_posix()
         except ValueError:
+            self._links = absolute
             return
         self.note(relative)
+
+    def blind_spot(self) -> str | None:
+        """Why edits might escape this watcher: a folder made after it started, a symbolic link."""
+        for folder in self.folders:
+            if folder not in self._watched and folder.is_dir():
+                return f"{folder.name}/ was made after the preview server started"
+        return f"{self._links} is a symbolic link" if self._links else None
 
     def note(self, relative: str) -> None:
         with self._wake:
@@ -85,11 +97,12 @@ class ChangeWatcher:
                 self._first = now
             self._pending.add(relative)
             self._last = now
-            self._wake.notify()
+            self._wake.notify_all()  # the debounce thread, and any run_now waiting
 
     def start(self) -> None:
         handler = _Collector(self)
         self._watched = [folder for folder in self.folders if folder.is_dir()]
+        self._links = next(_links_in(self._watched), "")
         for folder in self._watched:
             self._observer.schedule(handler, str(folder), recursive=True)
         self._observer.start()
@@ -131,18 +144,17 @@ class ChangeWatcher:
 
         Each watched folder gets a file of our own, made and removed at once: the watcher sees its events after
         those of every earlier edit in that folder (inotify and watchdog keep each watch's events in order)."""
+        names = {f"{SYNC_MARK}{os.urandom(8).hex()}": folder for folder in self._watched}
         with self._wake:
-            self._syncs += 1
-            names = {f"{SYNC_MARK}{os.getpid()}-{self._syncs}-{number}": folder
-                     for number, folder in enumerate(self._watched)}
+            self._awaited.update(dict.fromkeys(names, False))
         made: list[Path] = []
         try:
-            for name, folder in names.items():
-                (folder / name).write_bytes(b"")
+            for name, folder in names.items():  # a new file of our own: never through a link, never another's
+                os.close(os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600))
                 made.append(folder / name)
             deadline = time.monotonic() + timeout
             with self._wake:
-                while not names.keys() <= self._marks:
+                while not all(self._awaited[name] for name in names):
                     if (left := deadline - time.monotonic()) <= 0:
                         return None
                     self._wake.wait(left)
@@ -153,6 +165,18 @@ class ChangeWatcher:
                 with contextlib.suppress(OSError):
                     path.unlink()
             with self._wake:
-                self._marks -= names.keys()
+                for name in names:
+                    del self._awaited[name]
         with self._batching:
             return action(self._take())
+
+
+def _links_in(folders: list[Path]) -> Iterator[str]:
+    stack = [str(folder) for folder in folders]
+    while stack:
+        with contextlib.suppress(OSError), os.scandir(stack.pop()) as entries:
+            for entry in entries:  # the entry's type comes with the listing: no stat per file
+                if entry.is_symlink():
+                    yield entry.path
+                elif entry.is_dir():
+                    stack.append(entry.path)

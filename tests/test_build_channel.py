@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -165,3 +166,48 @@ def test_run_now_waits_for_a_batch_being_built(tmp_path: Path) -> None:
         assert watcher.run_now(lambda batch: built.is_set()) is True
     finally:
         watcher.stop()
+
+
+def test_a_stopped_server_or_a_bad_client_never_holds_up_build(server: ServeProcess) -> None:
+    path = channel_path(server.project)
+    with socket.socket(socket.AF_UNIX) as silent, socket.socket(socket.AF_UNIX) as garbage:
+        silent.connect(str(path))  # sends nothing
+        garbage.connect(str(path))
+        garbage.sendall(b"[" * 60_000 + b"\n")  # too deep for json
+        result = build(server.project)
+        assert result.returncode == 0 and BY_SERVER in result.stdout, result.stderr
+    os.kill(server.process.pid, signal.SIGSTOP)  # Ctrl-Z: the socket still accepts connections
+    try:
+        started = time.monotonic()
+        result = build(server.project, "--verbose")
+        assert result.returncode == 0 and BY_SERVER not in result.stdout, result.stderr
+        assert time.monotonic() - started < 30
+    finally:
+        os.kill(server.process.pid, signal.SIGCONT)
+
+
+@pytest.mark.parametrize("blind", ["linked paper", "templates made later"])
+def test_build_builds_by_itself_where_the_watcher_may_miss_edits(example_project: Path, tmp_path: Path,
+                                                                   blind: str) -> None:
+    paper = example_project / PAPER
+    if blind == "linked paper":  # edits to the file a link points to make no event in content/
+        target = tmp_path / "elsewhere.md"
+        os.replace(paper, target)
+        paper.symlink_to(target)
+    process = ServeProcess(example_project, "--verbose")
+    try:
+        process.wait_for("ready for fast rebuilds")
+        if blind == "linked paper":
+            target.write_text(target.read_text().replace("Causal language models", "Linked edit"))
+            expected = (PAPER_PAGE, b"Linked edit")
+        else:
+            (example_project / "templates").mkdir()
+            (example_project / "templates" / "paper.html").write_text(
+                '{% extends "base.html" %}{% block content %}<p>Own theme</p>{% endblock %}')
+            expected = (PAPER_PAGE, b"Own theme")
+        result = build(example_project, "--verbose")
+        assert result.returncode == 0 and BY_SERVER not in result.stdout, result.stderr
+        assert "the preview server may miss edits" in result.stdout
+        assert expected[1] in (example_project / "site" / expected[0]).read_bytes()
+    finally:
+        process.stop()
