@@ -3,8 +3,9 @@
 The server holds the whole model in memory and its watcher has already seen every edit, so its build of an edit
 takes milliseconds where a new process spends seconds reading the record cache, linking and scanning the output
 folder (see benchmarks/). The channel is a Unix socket in the user's cache folder that only its owner may
-connect to; one request per connection, a JSON line each way. With no server, a server of other code or other
-settings, or a server that dies mid-build, `build` builds by itself, as it always could.
+connect to; one request per connection, a JSON line each way (the server acknowledges a request it builds for
+before building). With no server, a server of other code or other settings, one that does not acknowledge in
+time or dies mid-build, or one whose watcher may miss edits, `build` builds by itself, as it always could.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import threading
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from . import __version__
 from .errors import BuildFailed, ContentError, GeneratorError
@@ -62,14 +63,9 @@ def build_request(root: Path, output: Path | None, base_url: str | None) -> Mess
             "code": _code()}
 
 
-def _message(connection: socket.socket, limit: int | None) -> Message:
-    data = b""
-    while not data.endswith(b"\n") and (limit is None or len(data) <= limit):
-        chunk = connection.recv(1 << 16)
-        if not chunk:
-            break
-        data += chunk
-    message = json.loads(data)
+def _message(lines: BinaryIO, limit: int = -1) -> Message:
+    """The next line's message: lines, as the acknowledgement and the reply may come in one read."""
+    message = json.loads(lines.readline(limit))
     return message if isinstance(message, dict) else {}  # {}: no reply, and no request this server builds for
 
 
@@ -95,10 +91,11 @@ def ask_server(request: Message, path: Path) -> Message | None:
             connection.settimeout(ANSWER_SECONDS)  # a server stopped with Ctrl-Z still accepts connections
             connection.connect(str(path))
             connection.sendall(json.dumps(request).encode() + b"\n")
-            reply = _message(connection, REQUEST_BYTES)
-            if reply.get("accepted") is True:
-                connection.settimeout(None)
-                reply = _message(connection, None)  # all the errors of a site, however many
+            with connection.makefile("rb") as lines:
+                reply = _message(lines, REQUEST_BYTES)
+                if reply.get("accepted") is True:
+                    connection.settimeout(None)
+                    reply = _message(lines)  # all the errors of a site, however many
     except (OSError, ValueError, RecursionError):
         return None
     return reply if _is_reply(reply) else None
@@ -158,7 +155,8 @@ class BuildChannel:
                 return  # closed
             with connection, contextlib.suppress(OSError, ValueError, RecursionError):  # one bad client's loss
                 connection.settimeout(ANSWER_SECONDS)  # a client that sends nothing must not hold up the others
-                reply = self._refusal(_message(connection, REQUEST_BYTES))
+                with connection.makefile("rb") as lines:
+                    reply = self._refusal(_message(lines, REQUEST_BYTES))
                 if reply is None:
                     connection.sendall(ACCEPTED)
                     try:

@@ -211,3 +211,21 @@ def test_build_builds_by_itself_where_the_watcher_may_miss_edits(example_project
         assert expected[1] in (example_project / "site" / expected[0]).read_bytes()
     finally:
         process.stop()
+
+
+def test_an_acknowledgement_and_a_reply_read_together_are_both_understood(tmp_path: Path) -> None:
+    path = tmp_path / "channel.sock"
+    with socket.socket(socket.AF_UNIX) as listener:
+        listener.bind(str(path))
+        listener.listen()
+
+        def answer_in_one_write() -> None:
+            connection, _ = listener.accept()
+            with connection:
+                connection.recv(1 << 16)
+                connection.sendall(b'{"accepted": true}\n{"declined": "a reason"}\n')
+
+        thread = threading.Thread(target=answer_in_one_write)
+        thread.start()
+        assert ask_server({"ping": False}, path) == {"declined": "a reason"}
+        thread.join()
