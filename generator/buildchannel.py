@@ -16,7 +16,6 @@ import os
 import socket
 import sys
 import threading
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -30,7 +29,7 @@ if TYPE_CHECKING:
 
 Message = dict[str, Any]
 
-ANSWER_SECONDS = 2.0  # for a server to accept a request (or to send one): one that takes longer is stuck
+ANSWER_SECONDS = 10.0  # for a server to take a request (or a client to send one): one that takes longer is stuck
 REQUEST_BYTES = 1 << 16
 ACCEPTED = b'{"accepted": true}\n'  # sent before building: the build itself may take minutes at 100k papers
 
@@ -162,6 +161,8 @@ class BuildChannel:
                     try:
                         reply = self.answer()
                     except Exception:  # noqa: BLE001 - a bug: `build` builds by itself, this server goes on
+                        import traceback  # here: 5 ms of every `build` otherwise
+
                         traceback.print_exc(file=sys.stderr)
                         continue
                 connection.sendall(json.dumps(reply).encode() + b"\n")
