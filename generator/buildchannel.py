@@ -32,6 +32,7 @@ Message = dict[str, Any]
 ANSWER_SECONDS = 10.0  # for a server to take a request (or a client to send one): one that takes longer is stuck
 REQUEST_BYTES = 1 << 16
 ACCEPTED = b'{"accepted": true}\n'  # sent before building: the build itself may take minutes at 100k papers
+PACKAGE = os.path.dirname(os.path.abspath(__file__))  # the generator's code
 
 
 def channel_path(root: Path) -> Path:
@@ -41,15 +42,14 @@ def channel_path(root: Path) -> Path:
 def _code() -> str:
     """Which generator answers: the interpreter, the package's folder and version (the server also checks that
     its code on disk is still the code it runs)."""
-    return f"{sys.version}\0{os.path.dirname(os.path.abspath(__file__))}\0{__version__}"
+    return f"{sys.version}\0{PACKAGE}\0{__version__}"
 
 
 def _code_on_disk() -> list[tuple[str, int, int]]:
     """The generator's source files as they are now: a server whose code was edited or upgraded since it started
     may build otherwise than `build` would."""
-    package = os.path.dirname(os.path.abspath(__file__))
     found = []
-    for folder, _, names in os.walk(package):
+    for folder, _, names in os.walk(PACKAGE):
         for name in names:
             if name.endswith(".py"):
                 info = os.stat(os.path.join(folder, name))

@@ -618,6 +618,12 @@ class OutputTree:
             os.mkdir(path)
 
     def commit(self, inputs_stamp: str | None = None, shown: Iterable[bytes] | None = None) -> WriteStats:
+        """See `_commit`; then note the state files as this tree left them (see `current`)."""
+        stats = self._commit(inputs_stamp, shown)
+        self._states_seen = self._states()
+        return stats
+
+    def _commit(self, inputs_stamp: str | None, shown: Iterable[bytes] | None) -> WriteStats:
         """Make the staging generation complete and swap it in; the old site becomes the staging folder.
 
         `inputs_stamp` names the inputs this generation was made from (see stamp.py), so that the next
@@ -641,7 +647,6 @@ class OutputTree:
             self._finish_staging(staged, None if changed is None else self._behind | changed, None, None)
             self.staged = staged
             self._behind = {dest for dest in self._behind if dest not in self.new}
-            self._states_seen = self._states()
             return self.stats
         # What the staging folder holds beyond the new generation: staged files the live site lacks (all
         # among those out of step), files this build removed, and files a failed or killed build left there.
@@ -665,7 +670,6 @@ class OutputTree:
             self.staged, self.live = {}, self.new
             self._staged_log, self._live_log = None, self._staged_log
             self._behind = set(self.live)
-        self._states_seen = self._states()
         return self.stats
 
     def _changed(self, removed: set[str]) -> set[str] | None:
