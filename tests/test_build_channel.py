@@ -36,7 +36,9 @@ def server(example_project: Path) -> Iterator[ServeProcess]:
 
 def build(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "generator", "build", "--source", str(project), *args],
-                          cwd=REPO, capture_output=True, text=True, timeout=120)
+                          cwd=REPO, capture_output=True, text=True, timeout=120,
+                          # output to a pipe buffered, as a user's is (this machine's environment turns that off)
+                          env={name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"})
 
 
 def test_build_right_after_each_save_is_made_by_the_server_and_shows_every_edit(server: ServeProcess,

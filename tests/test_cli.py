@@ -27,6 +27,29 @@ def test_help_is_complete_and_exits_zero(command: list[str]) -> None:
         assert "--output DIR" in result.stdout and "--base-url URL" in result.stdout
 
 
+COMMANDS = ("build", "serve", "check", "publish", "init", "import", "new")
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["-q", "--help"], ["-h", "build"], ["--verbose", "-h"]])
+def test_main_help_lists_every_command(argv: list[str]) -> None:
+    """The parser is made for the one command named (a quicker start): help before any command shows them all."""
+    result = run_portfolio(*argv)
+    assert result.returncode == 0
+    assert all(f"    {command} " in result.stdout for command in COMMANDS), result.stdout
+
+
+def test_a_misspelt_command_is_a_usage_error_that_lists_the_commands() -> None:
+    result = run_portfolio("biuld")
+    assert result.returncode == 2
+    assert "invalid choice: 'biuld'" in result.stderr and all(f"'{command}'" in result.stderr for command in COMMANDS)
+
+
+def test_verbosity_before_the_command_applies_to_it(example_project: Path) -> None:
+    result = run_portfolio("-v", "build", "--source", str(example_project))
+    assert result.returncode == 0, result.stderr
+    assert "  wrote index.html" in result.stdout
+
+
 def test_unknown_option_is_a_usage_error() -> None:
     result = run_portfolio("build", "--no-such-option")
     assert result.returncode == 2 and "unrecognized arguments" in result.stderr
