@@ -43,15 +43,21 @@ def classify(src_path: str) -> tuple[str | None, str | None]:
     parts = src_path.split("/")
     if parts[0] != CONTENT_DIR or len(parts) < 2 or any(is_editor_artifact(part) for part in parts[1:]):
         return None, None
-    if src_path == SITE_CONFIG:
-        return "config", None
-    folder = parts[1]
-    if len(parts) >= 3 and folder in KINDS:
+    return _classify_in(parts[:-1], parts[-1])
+
+
+def _classify_in(folders: list[str], name: str) -> tuple[str | None, str | None]:
+    """`classify` of file `name` in `folders` (["content", "papers"]), none of them an editor's artifact: a
+    listing works out `folders` once for all the files in them."""
+    if len(folders) == 1:
+        return ("config", None) if f"{CONTENT_DIR}/{name}" == SITE_CONFIG else (ASSET, None)
+    folder = folders[1]
+    if folder in KINDS:
         endings, nested = KINDS[folder]
-        if parts[-1].endswith(endings) and (nested or len(parts) == 3):
+        if name.endswith(endings) and (nested or len(folders) == 2):
             return folder, None
         if folder in STRICT_FOLDERS:
-            if not parts[-1].endswith(endings):
+            if not name.endswith(endings):
                 return None, (f"unexpected file in {CONTENT_DIR}/{folder}/: {folder} are written as "
                               f"{' or '.join(endings)} files (put images and other files elsewhere, e.g. "
                               f"{CONTENT_DIR}/images/)")
@@ -59,39 +65,53 @@ def classify(src_path: str) -> tuple[str | None, str | None]:
     return ASSET, None
 
 
-def discover(project: Path) -> tuple[list[tuple[str, str]], list[ContentError]]:
-    """Every content file as (src_path, kind), sorted; files that do not belong where they are, as errors."""
-    found: list[tuple[str, str]] = []
-    errors: list[ContentError] = []
-    content = project / CONTENT_DIR
-    for root, dirs, files in os.walk(content):
-        dirs[:] = sorted(d for d in dirs if not is_editor_artifact(d))
-        rel_root = Path(root).relative_to(project).as_posix()
-        for name in sorted(files):
-            src_path = f"{rel_root}/{name}"
-            kind, problem = classify(src_path)
-            if problem:
-                errors.append(ContentError(src_path, 0, problem))
-            elif kind:
-                found.append((src_path, kind))
-    return found, errors
-
-
 @dataclass(frozen=True, slots=True)
 class Listing:
     """The content files of a project at one moment, with their stats: the no-change check takes one and the
     build that follows reads by it, so a CLI build walks and stats the content folder once."""
 
-    found: list[tuple[str, str]]  # see `discover`
+    found: list[tuple[str, str]]  # (src_path, kind) of every content file, sorted
     errors: list[ContentError]
     signatures: dict[str, tuple[int, int] | None]  # see `signature`
     taken_ns: int  # a moment before the stats were taken (see `settled`)
 
 
 def list_content(project: Path) -> Listing:
+    """Every content file (sorted, with its kind), files that do not belong where they are (as errors), and the
+    stats of the files: one walk of the content folder."""
     taken_ns = time.time_ns()
-    found, errors = discover(project)
-    return Listing(found, errors, {src_path: signature(project, src_path) for src_path, _ in found}, taken_ns)
+    found: list[tuple[str, str]] = []
+    errors: list[ContentError] = []
+    signatures: dict[str, tuple[int, int] | None] = {}
+    for root, dirs, files in os.walk(project / CONTENT_DIR):
+        dirs[:] = sorted(d for d in dirs if not is_editor_artifact(d))
+        rel_root = Path(root).relative_to(project).as_posix()
+        folders = rel_root.split("/")
+        listed = []
+        for name in sorted(files):
+            kind, problem = (None, None) if is_editor_artifact(name) else _classify_in(folders, name)
+            if problem:
+                errors.append(ContentError(f"{rel_root}/{name}", 0, problem))
+            elif kind:
+                found.append((f"{rel_root}/{name}", kind))
+                listed.append(name)
+        signatures.update(zip((f"{rel_root}/{name}" for name in listed), _signatures_in(root, listed)))
+    return Listing(found, errors, signatures, taken_ns)
+
+
+def _signatures_in(folder: str, names: list[str]) -> list[tuple[int, int] | None]:
+    """The `signature` of each file in one folder: stat by name relative to the open folder where the system
+    allows it, a third quicker than by whole path (the kernel does not look up the folders again for each)."""
+    if not _STAT_IN_FOLDER:
+        return [_signature_of(os.path.join(folder, name)) for name in names]
+    try:
+        handle = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except FileNotFoundError:  # gone since it was listed
+        return [None] * len(names)
+    try:
+        return [_signature_of(name, handle) for name in names]
+    finally:
+        os.close(handle)
 
 
 # File systems stamp modification times in ticks (of up to 2 s): a file changed again within a tick of the stat
@@ -114,8 +134,15 @@ def load_bytes(project: Path, src_path: str) -> tuple[bytes, str]:
 
 def signature(project: Path, src_path: str) -> tuple[int, int] | None:
     """(mtime_ns, size) of a content file, or None when it is gone: cheap change detection."""
+    return _signature_of(os.path.join(project, src_path))
+
+
+_STAT_IN_FOLDER = os.stat in os.supports_dir_fd and hasattr(os, "O_DIRECTORY")  # not on Windows
+
+
+def _signature_of(path: str, folder: int | None = None) -> tuple[int, int] | None:
     try:
-        info = os.stat(os.path.join(project, src_path))
+        info = os.stat(path, dir_fd=folder)
     except FileNotFoundError:
         return None
     return (info.st_mtime_ns, info.st_size)

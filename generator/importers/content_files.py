@@ -19,7 +19,7 @@ import yaml
 from ..errors import BuildFailed, ContentError
 from ..readers.yamldoc import normalize_text, parse_front_matter, parse_yaml
 from ..slugs import normalize_name, normalize_title, slugify
-from ..sources import CONTENT_DIR, discover, load
+from ..sources import CONTENT_DIR, list_content, load
 
 if TYPE_CHECKING:
     from ..project import Progress
@@ -176,8 +176,9 @@ class ContentIndex:
     @classmethod
     def load(cls, project: Path, kinds: tuple[str, ...] = ("papers", "authors")) -> ContentIndex:
         index = cls(project)
-        found, errors = discover(project)
-        for src_path, kind in found:
+        listing = list_content(project)
+        errors = list(listing.errors)
+        for src_path, kind in listing.found:
             if kind not in kinds:
                 continue
             try:
