@@ -29,6 +29,7 @@ from .sources import (
     load_bytes,
     settled,
     signature,
+    unreadable,
 )
 from .workers import MIN_FILES, map_on_both_cores
 
@@ -218,6 +219,8 @@ class Project:
             errors.append(exc)
         except FileNotFoundError:
             return None
+        except OSError as exc:
+            errors.append(unreadable(src_path, exc))
         return LoadedFile(kind, current, record, tuple(errors), digest, stat_settled)
 
     def site(self) -> Site:

@@ -133,7 +133,7 @@ def load_bytes(project: Path, src_path: str) -> tuple[bytes, str]:
 
 
 def signature(project: Path, src_path: str) -> tuple[int, int] | None:
-    """(mtime_ns, size) of a content file, or None when it is gone: cheap change detection."""
+    """(mtime_ns, size) of a content file, or None when it is gone or cannot be stat'ed: cheap change detection."""
     return _signature_of(os.path.join(project, src_path))
 
 
@@ -143,9 +143,15 @@ _STAT_IN_FOLDER = os.stat in os.supports_dir_fd and hasattr(os, "O_DIRECTORY")  
 def _signature_of(path: str, folder: int | None = None) -> tuple[int, int] | None:
     try:
         info = os.stat(path, dir_fd=folder)
-    except FileNotFoundError:
+    except OSError:  # gone, or unreadable (no permission, a link in a loop): reading the file says which
         return None
     return (info.st_mtime_ns, info.st_size)
+
+
+def unreadable(src_path: str, error: OSError) -> ContentError:
+    """The problem of a content file that is there but cannot be read."""
+    return ContentError(src_path, 0, f"cannot read this file ({error.strerror}); check its permissions, or where it "
+                                     "links to")
 
 
 def load(project: Path, src_path: str, kind: str) -> SourceFile:

@@ -232,3 +232,12 @@ def test_an_acknowledgement_and_a_reply_read_together_are_both_understood(tmp_pa
         thread.start()
         assert ask_server({"ping": False}, path) == {"declined": "a reason"}
         thread.join()
+
+
+def test_main_called_from_python_returns_after_the_server_builds(server: ServeProcess) -> None:
+    """Only the `portfolio` command ends its process at once after the server's answer (see cli.run); a Python
+    caller of `main` gets the status back (in a process of its own here, which the old way would have ended)."""
+    code = (f"from generator.cli import main; status = main(['build', '--source', {str(server.project)!r}]); "
+            "print('main returned', status)")
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert BY_SERVER in result.stdout and "main returned 0" in result.stdout, (result.stdout, result.stderr)

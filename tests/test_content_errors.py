@@ -145,6 +145,19 @@ def test_template_error_names_the_template_and_line_and_changes_nothing(tmp_path
     assert snapshot(project / "site") == before
 
 
+@pytest.mark.parametrize("link", ["content/images/loop.png", "content/papers/loop.md"])
+def test_a_file_that_cannot_be_read_is_reported_and_changes_nothing(tmp_path: Path, link: str) -> None:
+    """A link in a loop (as a file without read permission, for users other than root): its path and why."""
+    project = make_project(tmp_path)
+    assert run_portfolio("build", "--source", str(project)).returncode == 0
+    before = snapshot(project / "site")
+    (project / link).parent.mkdir(exist_ok=True)
+    (project / link).symlink_to(project / link)
+    lines = build_fails(project)
+    assert any(line.startswith(f"{link}: cannot read this file (Too many levels of symbolic links)") for line in lines), lines
+    assert snapshot(project / "site") == before
+
+
 def test_check_validates_without_writing(tmp_path: Path) -> None:
     project = make_project(tmp_path)
     result = run_portfolio("check", "--source", str(project))

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import run_portfolio
 
 from generator import sources
 
@@ -53,3 +54,18 @@ def test_stats_name_each_file_as_it_is_now(project: Path, in_folder: bool, monke
     assert listing.signatures == {path: sources.signature(project, path) for path, _ in listing.found}
     paper.write_text("longer than before")
     assert sources.list_content(project).signatures["content/papers/a.md"][1] == len("longer than before")
+
+
+def test_files_that_cannot_be_read_do_not_stop_an_import(tmp_path: Path) -> None:
+    """A link in a loop among the pictures (listed without a stat: a build reports it when reading it) and a
+    link to nothing among the papers (skipped, as a build skips it): an import works beside both."""
+    (tmp_path / "content/images").mkdir(parents=True)
+    (tmp_path / "content/papers").mkdir()
+    (tmp_path / "content/site.yaml").write_text("title: Lab\nbase_url: https://lab.example.org/\n")
+    (tmp_path / "content/images/loop.png").symlink_to(tmp_path / "content/images/loop.png")
+    (tmp_path / "content/papers/gone.md").symlink_to(tmp_path / "nowhere.md")
+    assert sources.list_content(tmp_path).signatures["content/images/loop.png"] is None
+    (tmp_path / "refs.bib").write_text("@article{k, title={A Title}, author={Lovelace, Ada}, year={1843}}\n")
+    result = run_portfolio("import", "bibtex", str(tmp_path / "refs.bib"), "--source", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "content/papers/a-title.md").is_file()

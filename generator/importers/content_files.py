@@ -19,7 +19,7 @@ import yaml
 from ..errors import BuildFailed, ContentError
 from ..readers.yamldoc import normalize_text, parse_front_matter, parse_yaml
 from ..slugs import normalize_name, normalize_title, slugify
-from ..sources import CONTENT_DIR, list_content, load
+from ..sources import CONTENT_DIR, list_content, load, unreadable
 
 if TYPE_CHECKING:
     from ..project import Progress
@@ -193,6 +193,11 @@ class ContentIndex:
                     raise ContentError(src_path, 1, "expected YAML fields")
             except ContentError as exc:
                 errors.append(exc)
+                continue
+            except FileNotFoundError:  # gone since it was listed, or a link to nothing: as the build, skip it
+                continue
+            except OSError as exc:
+                errors.append(unreadable(src_path, exc))
                 continue
             if kind == "papers":
                 index.papers.append(ExistingPaper(src_path, data, body, original))
