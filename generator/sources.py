@@ -106,7 +106,7 @@ def _signatures_in(folder: str, names: list[str]) -> list[tuple[int, int] | None
         return [_signature_of(os.path.join(folder, name)) for name in names]
     try:
         handle = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    except FileNotFoundError:  # gone since it was listed
+    except OSError:  # gone or replaced since it was listed: reading its files says what is wrong
         return [None] * len(names)
     try:
         return [_signature_of(name, handle) for name in names]
